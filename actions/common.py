@@ -1,0 +1,60 @@
+"""Helpers shared by the actions: the conversation's language and resident text clean-up."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from connectors.rest.validation import clean_text
+
+_TAG_RE = re.compile(r"<[^>]*>")
+_SCRIPT_RE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+SKIP_WORDS = frozenset(
+    """skip saltar omitir ninguno ninguna nada no nope none anonymous anonimo anónimo anónima
+    anonima pass paso n/a na""".split()
+)
+
+
+def language(tracker: Tracker) -> str:
+    """The conversation's language: ``"es"`` or ``"en"`` (the default)."""
+    return "es" if tracker.get_slot("language") == "es" else "en"
+
+
+def plain_text(value: Any, max_chars: int | None = None) -> str:
+    """Resident text made safe to store and show anywhere.
+
+    Drops ``<script>``/``<style>`` blocks and every other tag, decodes entities the resident
+    typed (``&amp;`` becomes ``&``), removes control characters and folds white space. What is
+    left is plain text: nothing in it is markup.
+    """
+    text = _SCRIPT_RE.sub(" ", str(value or ""))
+    text = _TAG_RE.sub(" ", text)
+    text = html.unescape(text)
+    text = _TAG_RE.sub(" ", text)  # tags that were entity-encoded
+    text = re.sub(r"[ \t]+", " ", clean_text(text))
+    return text[:max_chars] if max_chars else text
+
+
+def is_skip(text: str) -> bool:
+    """Whether the resident declined to answer ("skip", "saltar", "no", "anónimo" …)."""
+    words = re.findall(r"[\w/]+", text.lower())
+    return bool(words) and len(words) <= 3 and all(w in SKIP_WORDS for w in words)
+
+
+def latest_entity(tracker: Tracker, name: str) -> str | None:
+    """The value of entity ``name`` in the resident's latest message, if any."""
+    for entity in tracker.latest_message.get("entities", []) or []:
+        if entity.get("entity") == name and entity.get("value"):
+            return str(entity["value"])
+    return None
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    """The intent of the resident's latest message."""
+    intent = tracker.latest_message.get("intent") or {}
+    name = intent.get("name")
+    return str(name) if name else None

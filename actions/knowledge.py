@@ -1,0 +1,48 @@
+"""Answering City-service questions from the knowledge base, citing the official source."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import language, plain_text
+from actions.deps import get_retriever
+from knowledge_base.safety import is_emergency
+
+
+class ActionAnswerQuestion(Action):
+    """Answers with the best passage in the resident's language, or says it is not sure.
+
+    Danger (fire, a downed power line, a crime in progress) always comes first with "call 911".
+    """
+
+    def __init__(self, retriever: Any | None = None) -> None:
+        self._retriever = retriever
+
+    def name(self) -> str:
+        """The action name Rasa calls."""
+        return "action_answer_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Utters the emergency notice when needed, then the answer or "not sure"."""
+        question = plain_text(tracker.latest_message.get("text"), 500)
+        emergency = is_emergency(question)
+        if emergency:
+            dispatcher.utter_message(response="utter_emergency")
+        retriever = self._retriever or get_retriever()
+        # Encoding the query is CPU-bound: keep the action server's event loop free.
+        answer = await asyncio.to_thread(retriever.answer, question, language(tracker))
+        if answer is not None:
+            dispatcher.utter_message(
+                response="utter_kb_answer", answer=answer.text, source_url=answer.source_url
+            )
+        elif not emergency:
+            dispatcher.utter_message(response="utter_kb_not_sure")
+        return []

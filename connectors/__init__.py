@@ -1,0 +1,1 @@
+"""Channels residents reach the assistant through, and the City backends it files requests with."""

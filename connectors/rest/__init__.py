@@ -1,0 +1,1 @@
+"""The REST channel that the web chat and tests use (runs inside the Rasa server)."""

@@ -1,0 +1,1 @@
+"""Reproducible measurements of the assistant (NLU, retrieval, latency) and staff tools."""

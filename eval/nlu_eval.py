@@ -1,0 +1,127 @@
+"""Held-out intent evaluation, per intent and per language (run in the Rasa environment).
+
+Parses every example of ``eval/data/nlu_test_*_{en,es}.yml`` (never used for training) with the
+current model and prints precision, recall and F1 per intent for each language, the macro-F1,
+``out_of_scope`` recall, and the most frequent confusions. Exits non-zero when a language's
+macro-F1 is below 0.93 or out_of_scope recall below 0.85 (the targets in the README).
+
+Usage: ``.venv-rasa/bin/python -m eval.nlu_eval [--model models/<hash>.tar.gz] [--json out]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "eval" / "data"
+TARGET_MACRO_F1 = 0.93
+TARGET_OOS_RECALL = 0.85
+
+
+def load_examples(language: str) -> list[tuple[str, str]]:
+    """(text, intent) pairs of the held-out files for one language."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    pairs: list[tuple[str, str]] = []
+    for path in sorted(DATA.glob(f"nlu_test_*_{language}.yml")):
+        for message in load_data(str(path)).intent_examples:
+            pairs.append((message.get("text"), message.get("intent")))
+    return pairs
+
+
+def latest_model() -> Path:
+    """The most recently trained model."""
+    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        sys.exit("No trained model: run `make model` first.")
+    return models[-1]
+
+
+async def predict(model: Path, texts: list[str]) -> list[tuple[str, float]]:
+    """Intent and confidence of each text, as the running assistant would see it."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    results = []
+    for text in texts:
+        parsed = await agent.parse_message(text)
+        results.append((parsed["intent"]["name"], float(parsed["intent"]["confidence"])))
+    return results
+
+
+def report(language: str, gold: list[str], predicted: list[str]) -> dict:
+    """Per-intent precision/recall/F1, macro-F1 and confusions for one language."""
+    from sklearn.metrics import precision_recall_fscore_support
+
+    labels = sorted(set(gold))
+    p, r, f, support = precision_recall_fscore_support(
+        gold, predicted, labels=labels, zero_division=0
+    )
+    per_intent = {
+        label: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
+                "support": int(support[i])}
+        for i, label in enumerate(labels)
+    }
+    macro = sum(v["f1"] for v in per_intent.values()) / len(per_intent)
+    confusions = Counter((g, q) for g, q in zip(gold, predicted) if g != q)
+    return {
+        "language": language,
+        "examples": len(gold),
+        "accuracy": sum(g == q for g, q in zip(gold, predicted)) / len(gold),
+        "macro_f1": macro,
+        "out_of_scope_recall": per_intent.get("out_of_scope", {}).get("recall", 0.0),
+        "per_intent": per_intent,
+        "confusions": [[g, q, n] for (g, q), n in confusions.most_common(12)],
+    }
+
+
+def print_report(rep: dict) -> None:
+    """Prints one language's table."""
+    print(f"\n=== {rep['language']}: {rep['examples']} held-out examples ===")
+    print(f"{'intent':32} {'prec':>6} {'recall':>6} {'f1':>6} {'n':>4}")
+    for intent, m in rep["per_intent"].items():
+        print(f"{intent:32} {m['precision']:6.3f} {m['recall']:6.3f} {m['f1']:6.3f} "
+              f"{m['support']:4d}")
+    print(f"accuracy {rep['accuracy']:.3f} · macro-F1 {rep['macro_f1']:.3f} · "
+          f"out_of_scope recall {rep['out_of_scope_recall']:.3f}")
+    if rep["confusions"]:
+        print("most frequent confusions (expected → predicted × count):")
+        for gold, predicted, count in rep["confusions"]:
+            print(f"  {gold} → {predicted} × {count}")
+
+
+def main() -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description="Held-out NLU evaluation per language.")
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--json", type=Path, default=None, help="also write the report here")
+    args = parser.parse_args()
+    model = args.model or latest_model()
+    print(f"Model: {model.relative_to(ROOT) if model.is_relative_to(ROOT) else model}")
+    reports = []
+    for language in ("en", "es"):
+        examples = load_examples(language)
+        predictions = asyncio.run(predict(model, [t for t, _ in examples]))
+        reports.append(report(language, [g for _, g in examples], [p for p, _ in predictions]))
+        print_report(reports[-1])
+    if args.json:
+        args.json.write_text(json.dumps(reports, indent=2))
+    failed = [
+        r["language"] for r in reports
+        if r["macro_f1"] < TARGET_MACRO_F1 or r["out_of_scope_recall"] < TARGET_OOS_RECALL
+    ]
+    if failed:
+        print(f"\nBelow target (macro-F1 ≥ {TARGET_MACRO_F1}, out_of_scope recall ≥ "
+              f"{TARGET_OOS_RECALL}): {', '.join(failed)}")
+        sys.exit(1)
+    print(f"\nTargets met: macro-F1 ≥ {TARGET_MACRO_F1} and out_of_scope recall ≥ "
+          f"{TARGET_OOS_RECALL} in both languages.")
+
+
+if __name__ == "__main__":
+    main()

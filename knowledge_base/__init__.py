@@ -1,0 +1,1 @@
+"""Bilingual knowledge base of City-service answers, and its hybrid (BM25 + FAISS) retriever."""
