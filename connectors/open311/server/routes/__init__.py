@@ -1,0 +1,1 @@
+"""Routers of the embedded Open311 server, one module per resource."""
