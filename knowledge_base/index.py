@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 INDEX_DIR = Path(__file__).resolve().parent / "index"
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"
 MODEL_NAME = "all-MiniLM-L6-v2"
 
 
@@ -96,8 +96,9 @@ def build(index_dir: Path = INDEX_DIR, progress: bool = True) -> dict[str, Any]:
                 {
                     "article_id": article.id,
                     "language": lang,
-                    "tokens": tokenize(" ".join([text.title, text.title, text.body,
-                                                 *text.questions])),
+                    "tokens": tokenize(
+                        " ".join([text.title, text.title, text.body, *text.questions]), lang
+                    ),
                 }
             )
     encoder = load_encoder()

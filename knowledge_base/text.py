@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+from typing import Any
+
+import snowballstemmer
 
 STOPWORDS = frozenset(
     """
@@ -26,16 +30,20 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
 
 
-def _stem(token: str) -> str:
-    """A light plural/suffix stemmer that works for English and Spanish nouns."""
-    for suffix in ("iones", "ciones", "ing", "es", "s"):
-        if token.endswith(suffix) and len(token) - len(suffix) >= 4:
-            return token[: -len(suffix)]
-    return token
+_FOLDED_STOPWORDS = frozenset(fold(w) for w in STOPWORDS)
 
 
-def tokenize(text: str) -> list[str]:
-    """BM25 tokens: folded words and numbers without stopwords, lightly stemmed."""
-    tokens = _TOKEN_RE.findall(fold(text))
-    stop = {fold(w) for w in STOPWORDS}
-    return [_stem(t) for t in tokens if t not in stop]
+@lru_cache(maxsize=2)
+def _stemmer(language: str) -> Any:
+    return snowballstemmer.stemmer("spanish" if language == "es" else "english")
+
+
+def tokenize(text: str, language: str = "en") -> list[str]:
+    """BM25 tokens: folded words and numbers without stopwords, Snowball-stemmed.
+
+    Args:
+        text: Any text.
+        language: ``"en"`` or ``"es"``: which Snowball stemmer to use.
+    """
+    tokens = [t for t in _TOKEN_RE.findall(fold(text)) if t not in _FOLDED_STOPWORDS]
+    return list(_stemmer(language).stemWords(tokens))
