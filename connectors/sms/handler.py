@@ -1,0 +1,259 @@
+"""What the SMS channel does with one webhook request, independent of Rasa and Sanic.
+
+resident's SMS -> provider -> webhook -> :meth:`SMSWebhookHandler.handle`:
+
+1. verify the provider's signature (403, nothing processed, when missing or wrong);
+2. parse the message (400 for a malformed request);
+3. claim its message id: a repeated delivery gets the reply stored the first time;
+4. carrier keywords (STOP, PARA, START, HELP, AYUDA, ...) are answered here, never by Rasa;
+5. an opted-out number gets an empty answer;
+6. "2" after numbered options becomes that option's payload; a photo with no text becomes
+   the ``/share_photo`` intent; an empty or oversized text gets a short bilingual answer;
+   a typed "/intent" loses its slash (residents cannot inject intents or entities);
+7. the assistant is asked (the ``bot`` callable, which the channel binds to Rasa);
+8. its messages become SMS: typographic characters made GSM-7 (as Twilio's Smart Encoding
+   does), buttons as numbered options, each SMS at most three segments;
+9. the answer is TwiML (or sent by REST, with an empty TwiML answer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from connectors.sms.errors import SMSRequestError, SMSSendError
+from connectors.sms.gateway import HTTPReply, InboundSMS, SMSGateway
+from connectors.sms.keywords import Action, Keyword, classify
+from connectors.sms.messages import bilingual, message
+from connectors.sms.options import (
+    Option,
+    match_option,
+    parse_buttons,
+    render_links,
+    render_options,
+)
+from connectors.sms.segments import fit_sms, smart_encode, split_for_sms
+from connectors.sms.store import SMSStore, StoredReply
+
+logger = logging.getLogger(__name__)
+
+ReplyMode = Literal["twiml", "rest"]
+MEDIA_ONLY_TEXT = "/share_photo"
+MAX_BODY_BYTES = 256 * 1024
+MAX_TEXT_CHARS = 1600  # Twilio's limit for one message body
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    """The parts of an HTTP request the handler needs.
+
+    Attributes:
+        url: the full URL the request reached, query string included.
+        body: the raw body.
+        headers: header names in lowercase.
+    """
+
+    url: str
+    body: bytes
+    headers: Mapping[str, str]
+
+    @property
+    def content_type(self) -> str:
+        """The Content-Type header ("" when missing)."""
+        return self.headers.get("content-type", "")
+
+
+@dataclass(frozen=True)
+class UserTurn:
+    """What the assistant is asked: the text, who sent it, and metadata for the tracker."""
+
+    text: str
+    sender_id: str
+    message_id: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+# Given a turn, the assistant's messages as Rasa's CollectingOutputChannel collects them:
+# dicts with "text", "buttons", "image", "attachment", "custom".
+Bot = Callable[[UserTurn], Awaitable[Sequence[Mapping[str, Any]]]]
+
+
+def _plain(status: int, text: str) -> HTTPReply:
+    return HTTPReply(status=status, body=text, content_type="text/plain; charset=utf-8")
+
+
+def _masked(phone: str) -> str:
+    return f"…{phone[-4:]}" if len(phone) > 4 else "…"
+
+
+class SMSWebhookHandler:
+    """Turns provider webhooks into assistant turns and the assistant's messages into SMS.
+
+    Args:
+        gateway: the provider.
+        store: opt-outs, processed message ids and numbered options.
+        public_url: the URL the provider signs (the webhook URL configured at the provider),
+            for deployments behind a proxy; None uses the URL the request reached.
+        reply_mode: "twiml" answers in the webhook response; "rest" sends each SMS through
+            the provider's REST API and answers with an empty reply.
+        max_segments: segment budget of each SMS sent.
+        options_max_age: seconds a numbered-options list stays valid.
+        duplicate_wait: seconds a repeated delivery waits for the first one to finish.
+    """
+
+    def __init__(
+        self,
+        gateway: SMSGateway,
+        store: SMSStore,
+        *,
+        public_url: str | None = None,
+        reply_mode: ReplyMode = "twiml",
+        max_segments: int = 3,
+        options_max_age: float = 3600.0,
+        duplicate_wait: float = 10.0,
+    ):
+        if reply_mode not in ("twiml", "rest"):
+            raise ValueError(f"reply_mode must be 'twiml' or 'rest', not {reply_mode!r}")
+        self.gateway = gateway
+        self.store = store
+        self.public_url = public_url or None
+        self.reply_mode = reply_mode
+        self.max_segments = max_segments
+        self.options_max_age = options_max_age
+        self.duplicate_wait = duplicate_wait
+
+    async def handle(self, request: WebhookRequest, bot: Bot) -> HTTPReply:
+        """Answer one webhook request.
+
+        Args:
+            request: the HTTP request.
+            bot: asks the assistant; called at most once, and never for keywords, opted-out
+                numbers, repeated deliveries or rejected requests.
+
+        Returns:
+            The HTTP reply: 200 with the provider's reply format, 400 for a malformed
+            request, 403 for a missing or wrong signature.
+        """
+        if len(request.body) > MAX_BODY_BYTES:
+            return _plain(400, "request body too large")
+        try:
+            if not self.gateway.verify(
+                self.public_url or request.url, request.body, request.headers
+            ):
+                logger.warning("sms.webhook.forbidden", extra={"url": request.url})
+                return _plain(403, "invalid or missing signature")
+            inbound = self.gateway.parse(request.body, request.content_type)
+        except SMSRequestError as exc:
+            return _plain(400, f"bad request: {exc}")
+
+        if not self.store.claim(inbound.message_id):
+            return await self._repeated(inbound.message_id)
+        try:
+            reply = await self._process(inbound, bot)
+        except BaseException:
+            self.store.release(inbound.message_id)
+            raise
+        self.store.complete(
+            inbound.message_id, StoredReply(reply.status, reply.content_type, reply.body)
+        )
+        return reply
+
+    async def _repeated(self, message_id: str) -> HTTPReply:
+        """The reply stored for a message id, waiting a little if it is still in progress."""
+        deadline = time.monotonic() + self.duplicate_wait
+        while True:
+            stored = self.store.stored_reply(message_id)
+            if stored is not None:
+                logger.info("sms.webhook.duplicate", extra={"message_id": message_id})
+                return HTTPReply(stored.status, stored.body, stored.content_type)
+            if time.monotonic() >= deadline:
+                return self.gateway.render_reply([])
+            await asyncio.sleep(0.1)
+
+    async def _process(self, inbound: InboundSMS, bot: Bot) -> HTTPReply:
+        sender = inbound.sender
+        keyword = classify(inbound.body)
+        if keyword is not None:
+            return await self._keyword(keyword, sender)
+        if self.store.is_opted_out(sender):
+            return self.gateway.render_reply([])
+
+        text = inbound.body.strip()
+        if len(text) > MAX_TEXT_CHARS:
+            return await self._say(sender, [bilingual("too_long")])
+        options = [
+            Option(title, payload)
+            for title, payload in self.store.load_options(sender, self.options_max_age)
+        ]
+        payload = match_option(text, options) if text else None
+        # Rasa reads a text starting with "/" as an intent with entities ("/inform{...}"):
+        # only the channel's own payloads may do that, never what a resident types.
+        text = payload or text.lstrip("/").strip()
+        metadata: dict[str, Any] = {"channel": "sms"}
+        if inbound.media_urls:
+            metadata = {"media_url": inbound.media_urls[0], "channel": "sms"}
+            text = text or MEDIA_ONLY_TEXT
+        elif not text:
+            return await self._say(sender, [bilingual("empty")])
+
+        try:
+            messages = await bot(UserTurn(text, sender, inbound.message_id, metadata))
+        except Exception:
+            logger.exception("sms.bot.failed", extra={"sender": _masked(sender)})
+            return await self._say(sender, [bilingual("unavailable")])
+
+        texts, options = self._render(messages)
+        self.store.save_options(sender, [(option.title, option.payload) for option in options])
+        return await self._say(sender, texts)
+
+    async def _keyword(self, keyword: Keyword, sender: str) -> HTTPReply:
+        if keyword.action is Action.OPT_OUT:
+            self.store.opt_out(sender, keyword.language)
+            logger.info("sms.opt_out", extra={"sender": _masked(sender)})
+            return await self._say(sender, [message("opt_out", keyword.language)])
+        if keyword.action is Action.OPT_IN:
+            language = self.store.opt_in(sender)
+            logger.info("sms.opt_in", extra={"sender": _masked(sender)})
+            lang = "es" if language == "es" else keyword.language
+            return await self._say(sender, [message("opt_in", lang)])
+        if self.store.is_opted_out(sender):
+            return self.gateway.render_reply([])
+        return await self._say(sender, [message("help", keyword.language)])
+
+    def _render(self, messages: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[Option]]:
+        """SMS bodies for the assistant's messages, and the options they number."""
+        bodies: list[str] = []
+        numbered: list[Option] = []
+        for bot_message in messages:
+            parts = [str(bot_message.get(key) or "").strip() for key in ("text", "image")]
+            attachment = bot_message.get("attachment")
+            if isinstance(attachment, str):
+                parts.append(attachment.strip())
+            text = "\n".join(part for part in parts if part)
+            options, links = parse_buttons(bot_message.get("buttons") or [])
+            block = "\n".join(
+                part
+                for part in (render_options(options, len(numbered) + 1), render_links(links))
+                if part
+            )
+            numbered.extend(options)
+            if text or block:
+                bodies.append(
+                    fit_sms(smart_encode(text), self.max_segments, suffix=smart_encode(block))
+                )
+        return split_for_sms(bodies, self.max_segments), numbered
+
+    async def _say(self, sender: str, texts: Sequence[str]) -> HTTPReply:
+        if self.reply_mode == "rest":
+            for text in texts:
+                try:
+                    await self.gateway.send(sender, text)
+                except SMSSendError:
+                    logger.exception("sms.send.failed", extra={"sender": _masked(sender)})
+                    break
+            return self.gateway.render_reply([])
+        return self.gateway.render_reply(texts)

@@ -1,0 +1,403 @@
+"""The whole webhook flow, with a fake assistant in place of Rasa.
+
+Everything the channel does except Sanic and Rasa themselves: signatures, repeated deliveries,
+keywords and opt-out, numbered options, MMS, bad input, segment budget, REST reply mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import xml.etree.ElementTree as ET
+from urllib.parse import parse_qs, urlencode
+
+import httpx
+import pytest
+
+from connectors.sms.gateway import GenericHTTPGateway, HTTPReply, RetryPolicy, TwilioGateway
+from connectors.sms.handler import MEDIA_ONLY_TEXT, SMSWebhookHandler, UserTurn, WebhookRequest
+from connectors.sms.messages import bilingual, message
+from connectors.sms.segments import count_segments
+from connectors.sms.signature import compute_hmac_sha256_hex
+from connectors.sms.store import SMSStore
+
+from .conftest import AUTH_TOKEN, PUBLIC_URL, RESIDENT, FakeBot, new_sid, signed, twilio_form
+
+
+def texts(reply: HTTPReply) -> list[str]:
+    """The SMS a TwiML reply sends."""
+    assert reply.status == 200, reply.body
+    root = ET.fromstring(reply.body.encode("utf-8"))
+    assert root.tag == "Response"
+    return [m.text or "" for m in root.findall("Message")]
+
+
+async def say(
+    handler: SMSWebhookHandler,
+    bot: FakeBot,
+    body: str,
+    sender: str = RESIDENT,
+    media: tuple[str, ...] = (),
+) -> HTTPReply:
+    """Signed delivery of one SMS from ``sender``."""
+    return await handler.handle(signed(twilio_form(body, sender=sender, media=media)), bot)
+
+
+# -- signature ---------------------------------------------------------------------------------
+
+
+async def test_signed_message_reaches_the_assistant(
+    handler: SMSWebhookHandler, bot: FakeBot
+) -> None:
+    reply = await say(handler, bot, "There is a pothole on Main St")
+    assert texts(reply) == ["You said: There is a pothole on Main St"]
+    [turn] = bot.turns
+    assert turn.text == "There is a pothole on Main St"
+    assert turn.sender_id == RESIDENT
+    assert turn.metadata == {"channel": "sms"}
+
+
+@pytest.mark.parametrize(
+    "request_kwargs",
+    [
+        {"signature": ""},  # header missing
+        {"signature": "RSOYDt4T1cUTdK1PDd93/VVr8B8="},  # someone else's signature
+        {"token": "wrong-token"},
+        {"signed_url": "https://attacker.example/webhooks/sms/webhook", "reached_url": PUBLIC_URL},
+    ],
+)
+async def test_missing_or_forged_signature_is_403_and_nothing_happens(
+    handler: SMSWebhookHandler, bot: FakeBot, store: SMSStore, request_kwargs: dict[str, str]
+) -> None:
+    form = twilio_form("STOP")
+    reply = await handler.handle(signed(form, **request_kwargs), bot)
+    assert reply.status == 403
+    assert reply.content_type.startswith("text/plain")
+    assert bot.turns == []
+    assert not store.is_opted_out(RESIDENT)
+    # the genuine delivery of that MessageSid is still processed afterwards
+    assert texts(await handler.handle(signed(form), bot)) == [message("opt_out", "en")]
+
+
+async def test_public_url_validates_behind_a_proxy(gateway: TwilioGateway, store: SMSStore) -> None:
+    internal = "http://rasa:5005/webhooks/sms/webhook"
+    request = signed(twilio_form("hello"), signed_url=PUBLIC_URL, reached_url=internal)
+    bot = FakeBot()
+    assert (await SMSWebhookHandler(gateway, store).handle(request, bot)).status == 403
+    proxied = SMSWebhookHandler(gateway, store, public_url=PUBLIC_URL)
+    assert texts(await proxied.handle(request, bot)) == ["You said: hello"]
+
+
+# -- repeated deliveries ---------------------------------------------------------------------
+
+
+async def test_repeated_message_sid_returns_stored_reply(handler: SMSWebhookHandler) -> None:
+    bot = FakeBot(lambda turn: [{"text": f"Reply #{len(bot.turns)}"}])
+    form = twilio_form("I want to report graffiti")
+    first = await handler.handle(signed(form), bot)
+    second = await handler.handle(signed(form), bot)
+    assert first == second
+    assert texts(second) == ["Reply #1"]
+    assert len(bot.turns) == 1
+
+
+async def test_concurrent_deliveries_are_processed_once(handler: SMSWebhookHandler) -> None:
+    calls = 0
+
+    async def slow_bot(turn: UserTurn) -> list[dict[str, str]]:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.3)
+        return [{"text": "Filed as request 1-234"}]
+
+    form = twilio_form("Bulky item pickup at 200 N Spring St")
+    replies = await asyncio.gather(*(handler.handle(signed(form), slow_bot) for _ in range(3)))
+    assert calls == 1
+    assert all(texts(reply) == ["Filed as request 1-234"] for reply in replies)
+
+
+async def test_failed_processing_releases_the_claim(handler: SMSWebhookHandler) -> None:
+    class Boom(BaseException):
+        pass
+
+    async def cancelled(turn: UserTurn) -> list[dict[str, str]]:
+        raise Boom
+
+    form = twilio_form("hello")
+    with pytest.raises(Boom):
+        await handler.handle(signed(form), cancelled)
+    assert texts(await handler.handle(signed(form), FakeBot())) == ["You said: hello"]
+
+
+# -- keywords and opt-out --------------------------------------------------------------------
+
+
+async def test_stop_silences_until_start(handler: SMSWebhookHandler, bot: FakeBot) -> None:
+    assert texts(await say(handler, bot, "STOP")) == [message("opt_out", "en")]
+    assert texts(await say(handler, bot, "hello?")) == []
+    assert texts(await say(handler, bot, "HELP")) == []
+    assert texts(await say(handler, bot, "")) == []
+    assert bot.turns == []
+    assert texts(await say(handler, bot, "start")) == [message("opt_in", "en")]
+    assert texts(await say(handler, bot, "hello")) == ["You said: hello"]
+    assert [turn.text for turn in bot.turns] == ["hello"]
+
+
+async def test_spanish_opt_out_and_back_in(handler: SMSWebhookHandler, bot: FakeBot) -> None:
+    [confirmation] = texts(await say(handler, bot, "Para"))
+    assert confirmation == message("opt_out", "es")
+    assert confirmation.startswith("Asistente 311 de LA")
+    assert texts(await say(handler, bot, "¿Hola?")) == []
+    # START is the opt-in word in both languages; the reply follows the opt-out's language
+    assert texts(await say(handler, bot, "START")) == [message("opt_in", "es")]
+    assert bot.turns == []
+
+
+async def test_opt_out_survives_a_restart(gateway: TwilioGateway, store: SMSStore) -> None:
+    bot = FakeBot()
+    await SMSWebhookHandler(gateway, store).handle(signed(twilio_form("UNSUBSCRIBE")), bot)
+    restarted = SMSWebhookHandler(gateway, SMSStore(store.path))
+    assert texts(await restarted.handle(signed(twilio_form("pothole")), bot)) == []
+    assert bot.turns == []
+
+
+@pytest.mark.parametrize(
+    ("keyword", "expected"),
+    [
+        ("HELP", message("help", "en")),
+        ("info", message("help", "en")),
+        ("Ayuda", message("help", "es")),
+    ],
+)
+async def test_help_is_answered_without_the_assistant(
+    handler: SMSWebhookHandler, bot: FakeBot, keyword: str, expected: str
+) -> None:
+    assert texts(await say(handler, bot, keyword)) == [expected]
+    assert bot.turns == []
+
+
+async def test_keyword_inside_a_sentence_goes_to_the_assistant(
+    handler: SMSWebhookHandler, bot: FakeBot
+) -> None:
+    await say(handler, bot, "Please stop the leaf blowers at 6am")
+    assert [turn.text for turn in bot.turns] == ["Please stop the leaf blowers at 6am"]
+
+
+# -- numbered options ------------------------------------------------------------------------
+
+
+async def test_buttons_become_numbers_and_numbers_become_payloads(
+    handler: SMSWebhookHandler,
+) -> None:
+    def answer(turn: UserTurn) -> list[dict[str, object]]:
+        if turn.text == "report":
+            return [
+                {
+                    "text": "Is the pothole bigger than a dinner plate?",
+                    "buttons": [
+                        {"title": "Yes", "payload": "/affirm"},
+                        {"title": "No", "payload": "/deny"},
+                    ],
+                }
+            ]
+        return [{"text": "Thanks."}]
+
+    bot = FakeBot(answer)
+    assert texts(await say(handler, bot, "report")) == [
+        "Is the pothole bigger than a dinner plate?\n1) Yes\n2) No"
+    ]
+    await say(handler, bot, " 2. ")
+    assert bot.turns[-1].text == "/deny"
+    await say(handler, bot, "2")  # the last reply had no options: passes through
+    assert bot.turns[-1].text == "2"
+
+
+async def test_options_are_numbered_across_messages_and_kept_per_sender(
+    handler: SMSWebhookHandler,
+) -> None:
+    def answer(turn: UserTurn) -> list[dict[str, object]]:
+        return [
+            {"text": "Which service?", "buttons": [{"title": "Pothole", "payload": "/pothole"}]},
+            {"text": "Or:", "buttons": [{"title": "Graffiti", "payload": "/graffiti"}]},
+        ]
+
+    bot = FakeBot(answer)
+    [sms] = texts(await say(handler, bot, "hi"))
+    assert sms == "Which service?\n1) Pothole\n\nOr:\n2) Graffiti"
+    await say(handler, bot, "2", sender="+13105550000")  # another resident: no options
+    assert bot.turns[-1].text == "2"
+    await say(handler, bot, "2")
+    assert bot.turns[-1].text == "/graffiti"
+
+
+@pytest.mark.parametrize(
+    ("typed", "received"),
+    [
+        ('/inform{"request_type": "pothole"}', 'inform{"request_type": "pothole"}'),
+        ("/restart", "restart"),
+        ("//affirm", "affirm"),
+        ("1/2 block from the park", "1/2 block from the park"),
+    ],
+)
+async def test_typed_intent_payloads_are_not_passed_to_rasa(
+    handler: SMSWebhookHandler, bot: FakeBot, typed: str, received: str
+) -> None:
+    await say(handler, bot, typed)
+    assert bot.turns[-1].text == received
+
+
+async def test_lone_slash_counts_as_empty(handler: SMSWebhookHandler, bot: FakeBot) -> None:
+    assert texts(await say(handler, bot, " / ")) == [bilingual("empty")]
+    assert bot.turns == []
+
+
+# -- MMS -------------------------------------------------------------------------------------
+
+PHOTO = "https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM1/Media/ME1"
+
+
+async def test_photo_without_text_is_the_share_photo_intent(
+    handler: SMSWebhookHandler, bot: FakeBot
+) -> None:
+    await say(handler, bot, "", media=(PHOTO, PHOTO + "b"))
+    [turn] = bot.turns
+    assert turn.text == MEDIA_ONLY_TEXT == "/share_photo"
+    assert turn.metadata == {"media_url": PHOTO, "channel": "sms"}
+
+
+async def test_photo_with_text_keeps_the_text(handler: SMSWebhookHandler, bot: FakeBot) -> None:
+    await say(handler, bot, "Graffiti on the wall", media=(PHOTO,))
+    assert bot.turns[0].text == "Graffiti on the wall"
+    assert bot.turns[0].metadata == {"media_url": PHOTO, "channel": "sms"}
+
+
+# -- bad input -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body", ["", "   ", "\n"])
+async def test_empty_message_gets_a_bilingual_prompt(
+    handler: SMSWebhookHandler, bot: FakeBot, body: str
+) -> None:
+    assert texts(await say(handler, bot, body)) == [bilingual("empty")]
+    assert bot.turns == []
+
+
+async def test_ten_thousand_characters_get_a_clear_reply(
+    handler: SMSWebhookHandler, bot: FakeBot
+) -> None:
+    assert texts(await say(handler, bot, "á" * 10_000)) == [bilingual("too_long")]
+    assert bot.turns == []
+
+
+async def test_invalid_utf8_is_400(handler: SMSWebhookHandler, bot: FakeBot) -> None:
+    form = twilio_form("x")
+    body = urlencode(form).encode().replace(b"Body=x", b"Body=%FF%FE")
+    reply = await handler.handle(signed(form, body=body), bot)
+    assert reply.status == 400
+    assert bot.turns == []
+
+
+async def test_wrong_content_type_is_400(handler: SMSWebhookHandler, bot: FakeBot) -> None:
+    form = twilio_form("x")
+    request = signed(form, content_type="application/json", body=json.dumps(form).encode())
+    assert (await handler.handle(request, bot)).status == 400
+
+
+async def test_missing_from_is_400(handler: SMSWebhookHandler, bot: FakeBot) -> None:
+    form = twilio_form("x")
+    del form["From"]
+    assert (await handler.handle(signed(form), bot)).status == 400
+    assert bot.turns == []
+
+
+async def test_huge_body_is_400(handler: SMSWebhookHandler, bot: FakeBot) -> None:
+    form = twilio_form("x" * 300_000)
+    assert (await handler.handle(signed(form), bot)).status == 400
+
+
+async def test_assistant_failure_gets_an_apology_not_a_500(handler: SMSWebhookHandler) -> None:
+    def broken(turn: UserTurn) -> list[dict[str, str]]:
+        raise RuntimeError("action server down")
+
+    reply = await say(handler, FakeBot(broken), "hello")
+    assert texts(reply) == [bilingual("unavailable")]
+
+
+# -- what the resident receives ---------------------------------------------------------------
+
+
+async def test_long_replies_are_kept_within_three_segments(handler: SMSWebhookHandler) -> None:
+    paragraph = (
+        "Puede solicitar la recolección de artículos voluminosos en línea o llamando al 3-1-1. "
+        "Más información: https://sanitation.lacity.gov/s/bulky-item-pickup?lang=es. "
+    )
+
+    def answer(turn: UserTurn) -> list[dict[str, object]]:
+        return [
+            {"text": "Hola."},
+            {"text": paragraph * 6},
+            {
+                "text": "¿Desea hacer una solicitud?",
+                "buttons": [
+                    {"title": "Sí", "payload": "/affirm"},
+                    {"title": "No", "payload": "/deny"},
+                ],
+            },
+        ]
+
+    sms = texts(await say(handler, FakeBot(answer), "recoleccion"))
+    assert all(count_segments(text) <= 3 for text in sms)
+    assert any("https://sanitation.lacity.gov/s/bulky-item-pickup?lang=es" in text for text in sms)
+    assert sms[-1].endswith("1) Sí\n2) No")
+
+
+async def test_typographic_characters_do_not_force_ucs2(handler: SMSWebhookHandler) -> None:
+    summary = (
+        "Please check your request:\n• Type: Graffiti Removal\n• Where: 200 N Spring St\n"
+        "• Details: Where is the graffiti? Wall · “Gang tags” on the wall\n• Contact: anonymous\n"
+        "Shall I file it? You can also correct anything, like “the address is 3600 W 6th St”."
+    )
+    bot = FakeBot(
+        lambda turn: [{"text": summary, "buttons": [{"title": "Yes", "payload": "/affirm"}]}]
+    )
+    [sms] = texts(await say(handler, bot, "skip"))
+    assert sms.startswith("Please check your request:\n- Type: Graffiti Removal")
+    assert '"the address is 3600 W 6th St".\n1) Yes' in sms  # nothing cut
+    assert count_segments(sms) == 2  # as UCS-2: 4 segments, so it would be cut
+
+
+async def test_image_messages_are_sent_as_links(handler: SMSWebhookHandler) -> None:
+    bot = FakeBot(lambda turn: [{"text": "Here is the map:"}, {"image": "https://x.la/map.png"}])
+    assert texts(await say(handler, bot, "map")) == ["Here is the map:\n\nhttps://x.la/map.png"]
+
+
+async def test_rest_mode_sends_through_the_api_and_answers_empty(store: SMSStore) -> None:
+    sent: list[dict[str, list[str]]] = []
+
+    def api(request: httpx.Request) -> httpx.Response:
+        sent.append(parse_qs(request.content.decode()))
+        return httpx.Response(201, json={"sid": f"SM{len(sent)}"})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(api)) as client:
+        gateway = TwilioGateway(
+            AUTH_TOKEN, "AC1", "+13235550199", client=client, retry=RetryPolicy(backoff=0.01)
+        )
+        handler = SMSWebhookHandler(gateway, store, reply_mode="rest")
+        reply = await say(handler, FakeBot(), "hello")
+    assert texts(reply) == []
+    assert sent == [{"To": [RESIDENT], "From": ["+13235550199"], "Body": ["You said: hello"]}]
+
+
+async def test_generic_provider_through_the_same_handler(store: SMSStore) -> None:
+    handler = SMSWebhookHandler(GenericHTTPGateway("secret"), store)
+    body = json.dumps({"from": RESIDENT, "to": "+1", "text": "AYUDA", "id": new_sid()}).encode()
+    request_headers = {
+        "content-type": "application/json",
+        "x-signature": compute_hmac_sha256_hex(body, "secret"),
+    }
+    reply = await handler.handle(WebhookRequest("http://x", body, request_headers), FakeBot())
+    assert json.loads(reply.body) == {"messages": [message("help", "es")]}
+    forged = await handler.handle(
+        WebhookRequest("http://x", body, {**request_headers, "x-signature": "00"}), FakeBot()
+    )
+    assert forged.status == 403
