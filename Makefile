@@ -21,7 +21,7 @@ find_python = $(shell for p in $$(command -v python$(1) 2>/dev/null) $(HOME)/.py
 PYTHON310 ?= $(call find_python,3.10)
 PYTHON311 ?= $(call find_python,3.11)
 
-.PHONY: help setup run test lint typecheck pytest validate test-stories eval model index env browser clean
+.PHONY: help setup run test lint typecheck pytest validate test-stories eval model index encoder env browser clean
 
 help:
 	@echo "make run    install what is missing, train/index if needed, start everything"
@@ -55,7 +55,11 @@ browser:
 
 setup: $(VENV)/.installed $(RASA_VENV)/.installed env
 
-model: $(RASA_VENV)/.installed
+# all-MiniLM-L6-v2 exported to ONNX for the Rasa featurizer (from the packaged weights).
+encoder: $(VENV)/.installed
+	@$(PY) -m bot.encoder.export
+
+model: $(RASA_VENV)/.installed encoder
 	@$(RASA_PY) -m bot.train
 
 index: $(VENV)/.installed
@@ -93,7 +97,9 @@ validate: $(RASA_VENV)/.installed
 	$(RASA_VENV)/bin/rasa data validate --domain bot/domain --data nlu_data bot/rules --config config.yml 2>&1 | grep -v "^$$" | tail -n 3; exit $${PIPESTATUS[0]}
 
 test-stories: $(RASA_VENV)/.installed model
-	$(RASA_PY) -m eval.test_stories
+	$(RASA_VENV)/bin/rasa test core --stories tests/rasa/test_stories.yml --model models \
+	  --out var/test-stories --fail-on-prediction-errors 2>&1 | grep -v "^$$" | tail -n 4; \
+	  exit $${PIPESTATUS[0]}
 
 pytest: $(VENV)/.installed
 	$(PY) -m pytest -q

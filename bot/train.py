@@ -1,7 +1,8 @@
 """Train the Rasa model only when its inputs changed (run in the Rasa environment).
 
 The inputs are config.yml, the domain (bot/domain), the rules and stories (bot/rules,
-bot/stories) and the NLU data (nlu_data/, including staff-reviewed examples). Their content
+bot/stories), the NLU data (nlu_data/, including staff-reviewed examples) and the custom
+components (bot/components). Their content
 hash is written next to the model as ``models/<hash>.tar.gz``; when that file exists there is
 nothing to do. ``--force`` trains anyway, ``--print-hash`` only prints the hash.
 
@@ -18,7 +19,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INPUTS = ("config.yml", "bot/domain", "bot/rules", "bot/stories", "nlu_data")
+INPUTS = ("config.yml", "bot/domain", "bot/rules", "bot/stories", "nlu_data", "bot/components")
 TRAINING_DATA = ("nlu_data", "bot/rules", "bot/stories")
 
 
@@ -27,7 +28,9 @@ def content_hash(root: Path = ROOT) -> str:
     digest = hashlib.sha256()
     for entry in INPUTS:
         path = root / entry
-        files = sorted(path.rglob("*.yml")) if path.is_dir() else [path]
+        files = (
+            sorted([*path.rglob("*.yml"), *path.rglob("*.py")]) if path.is_dir() else [path]
+        )
         for file in files:
             if file.is_file():
                 digest.update(file.relative_to(root).as_posix().encode())

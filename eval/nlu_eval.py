@@ -42,15 +42,31 @@ def latest_model() -> Path:
     return models[-1]
 
 
-async def predict(model: Path, texts: list[str]) -> list[tuple[str, float]]:
-    """Intent and confidence of each text, as the running assistant would see it."""
+def quiet_rasa() -> None:
+    """Keeps Rasa's per-message debug logging out of the report."""
+    import logging
+
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
+
+
+async def predict(model: Path, texts: list[str]) -> list[tuple[str, float, str, float]]:
+    """Per text: the intent the assistant acts on (``nlu_fallback`` below the threshold) and
+    its confidence, then the classifier's own top intent and confidence."""
     from rasa.core.agent import Agent
 
+    quiet_rasa()
     agent = Agent.load(str(model))
     results = []
     for text in texts:
         parsed = await agent.parse_message(text)
-        results.append((parsed["intent"]["name"], float(parsed["intent"]["confidence"])))
+        ranking = [r for r in parsed.get("intent_ranking", []) if r["name"] != "nlu_fallback"]
+        top = ranking[0] if ranking else parsed["intent"]
+        results.append((parsed["intent"]["name"], float(parsed["intent"]["confidence"]),
+                        top["name"], float(top["confidence"])))
     return results
 
 
@@ -107,7 +123,12 @@ def main() -> None:
     for language in ("en", "es"):
         examples = load_examples(language)
         predictions = asyncio.run(predict(model, [t for t, _ in examples]))
-        reports.append(report(language, [g for _, g in examples], [p for p, _ in predictions]))
+        reports.append(report(language, [g for _, g in examples], [p[0] for p in predictions]))
+        reports[-1]["predictions"] = [
+            {"text": t, "gold": g, "predicted": p[0], "confidence": p[1],
+             "classifier": p[2], "classifier_confidence": p[3]}
+            for (t, g), p in zip(examples, predictions)
+        ]
         print_report(reports[-1])
     if args.json:
         args.json.write_text(json.dumps(reports, indent=2))

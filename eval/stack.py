@@ -1,0 +1,227 @@
+"""Start the whole assistant on free 127.0.0.1 ports, for tests and benchmarks.
+
+:func:`start_stack` runs the embedded Open311 server, the action server, the outbox worker and
+the Rasa server (latest trained model, REST and SMS channels, SQLite tracker store) as real
+processes, each database in a work directory, and stops them afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+APP_PYTHON = ROOT / ".venv" / "bin" / "python"
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float, process: subprocess.Popen[bytes] | None = None) -> None:
+    """Waits until ``url`` answers 200, failing early if ``process`` died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process for {url} exited with {process.returncode}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"{url} did not come up within {timeout} s")
+
+
+def latest_model() -> Path:
+    """The newest trained model (`make model` trains it)."""
+    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise FileNotFoundError("No trained Rasa model in models/: run `make model`.")
+    return models[-1]
+
+
+@dataclass
+class Service:
+    """One process of the stack, restartable."""
+
+    name: str
+    command: list[str]
+    health_url: str
+    env: dict[str, str]
+    log: Path
+    startup_timeout: float = 30.0
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Starts the process and waits for its health URL."""
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+        wait_http(self.health_url, self.startup_timeout, self.process)
+
+    def stop(self) -> None:
+        """Stops the process (SIGTERM, then SIGKILL)."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@dataclass
+class Stack:
+    """The running assistant: URLs, secrets and its restartable services."""
+
+    rasa_url: str
+    token: str
+    sms_token: str
+    open311_url: str
+    open311_api_key: str
+    workdir: Path
+    env: dict[str, str]
+    services: dict[str, Service] = field(default_factory=dict)
+
+    def chat(self, sender: str, text: str) -> list[dict[str, Any]]:
+        """Sends one message through the REST channel and returns the bot's messages."""
+        reply = httpx.post(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": text},
+            timeout=60,
+        )
+        assert reply.status_code == 200, reply.text
+        messages: list[dict[str, Any]] = reply.json()
+        return messages
+
+    def texts(self, sender: str, text: str) -> str:
+        """The bot's reply texts to one message, joined by new lines."""
+        return "\n".join(m.get("text", "") for m in self.chat(sender, text))
+
+    def tracker(self, sender: str) -> dict[str, Any]:
+        """The conversation tracker from Rasa's HTTP API (token-protected)."""
+        reply = httpx.get(
+            f"{self.rasa_url}/conversations/{sender}/tracker",
+            params={"token": self.token},
+            timeout=30,
+        )
+        reply.raise_for_status()
+        tracker: dict[str, Any] = reply.json()
+        return tracker
+
+    def requests_on_backend(self) -> list[dict[str, Any]]:
+        """Every request the embedded Open311 server holds."""
+        reply = httpx.get(f"{self.open311_url}/requests.json", timeout=10)
+        reply.raise_for_status()
+        items: list[dict[str, Any]] = reply.json()
+        return items
+
+
+def new_sender(prefix: str = "test") -> str:
+    """A fresh conversation id."""
+    return f"{prefix}-{secrets.token_hex(6)}"
+
+
+
+@contextmanager
+def start_stack(workdir: Path, model: Path | None = None) -> Iterator[Stack]:
+    """Starts Open311 server, action server, outbox worker and Rasa server on free ports.
+
+    Every database lives in ``workdir``; everything is stopped when the block ends.
+    """
+    model = model or latest_model()
+    ports = {name: free_port() for name in ("rasa", "actions", "open311")}
+    token = secrets.token_urlsafe(16)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "SANIC_HOST": "127.0.0.1",
+        "RASA_AUTH_TOKEN": token,
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['actions']}/webhook",
+        "TRACKER_SQLITE_PATH": str(workdir / "tracker.db"),
+        "OPEN311_API_KEY": secrets.token_urlsafe(16),
+        "OPEN311_SERVER_API_KEYS": "",
+        "OPEN311_BASE_URL": f"http://127.0.0.1:{ports['open311']}/open311/v2",
+        "OPEN311_SERVER_HOST": "127.0.0.1",
+        "OPEN311_SERVER_PORT": str(ports["open311"]),
+        "OPEN311_SERVER_DB": str(workdir / "open311.db"),
+        "OUTBOX_DB": str(workdir / "outbox.db"),
+        "OUTBOX_POLL_SECONDS": "1",
+        "SMS_AUTH_TOKEN": secrets.token_urlsafe(16),
+        "SMS_DB": str(workdir / "sms.db"),
+    }
+    env["OPEN311_SERVER_API_KEYS"] = env["OPEN311_API_KEY"]
+    stack = Stack(
+        rasa_url=f"http://127.0.0.1:{ports['rasa']}",
+        token=token,
+        sms_token=env["SMS_AUTH_TOKEN"],
+        open311_url=env["OPEN311_BASE_URL"],
+        open311_api_key=env["OPEN311_API_KEY"],
+        workdir=workdir,
+        env=env,
+    )
+    specs = [
+        Service(
+            "open311",
+            [str(APP_PYTHON), "-m", "connectors.open311.server"],
+            f"http://127.0.0.1:{ports['open311']}/health",
+            env, workdir / "open311.log",
+        ),
+        Service(
+            "actions",
+            [str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions",
+             "--port", str(ports["actions"])],
+            f"http://127.0.0.1:{ports['actions']}/health",
+            env, workdir / "actions.log", startup_timeout=90,
+        ),
+        Service(
+            "outbox",
+            [str(APP_PYTHON), "-m", "connectors.open311.outbox"],
+            "",
+            env, workdir / "outbox.log",
+        ),
+        Service(
+            "rasa",
+            [str(RASA_BIN), "run", "--enable-api", "--auth-token", token, "--model", str(model),
+             "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
+             "--interface", "127.0.0.1", "--port", str(ports["rasa"])],
+            f"http://127.0.0.1:{ports['rasa']}/status?token={token}",
+            env, workdir / "rasa.log", startup_timeout=180,
+        ),
+    ]
+    try:
+        for service in specs:
+            stack.services[service.name] = service
+            if service.health_url:
+                service.start()
+            else:
+                with service.log.open("ab") as log:
+                    service.process = subprocess.Popen(
+                        service.command, cwd=ROOT, env=env, stdout=log,
+                        stderr=subprocess.STDOUT,
+                    )
+        yield stack
+    finally:
+        for service in reversed(list(stack.services.values())):
+            service.stop()

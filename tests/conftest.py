@@ -1,0 +1,53 @@
+"""Shared fixtures: the whole assistant stack started for real on 127.0.0.1.
+
+``rasa_stack`` starts, once per test session, the embedded Open311 server, the action server,
+the outbox worker and the Rasa server (with the latest trained model, the REST and SMS channels
+and a SQLite tracker store) on free ports, each with its own temporary databases (see
+``eval/stack.py``). Tests talk to them over HTTP exactly as a resident's browser or an SMS
+gateway would.
+
+In CI (``CI=true``) a skipped test is an error: tests that need a service must not silently
+pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from eval.stack import (
+    ROOT,
+    Service,
+    Stack,
+    free_port,
+    latest_model,
+    new_sender,
+    start_stack,
+    wait_http,
+)
+
+# Re-exported for test modules (they import these from tests.conftest).
+__all__ = ["ROOT", "Service", "Stack", "free_port", "new_sender", "wait_http"]
+
+
+@pytest.fixture(scope="session")
+def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The running assistant, shared by every integration test of the session."""
+    try:
+        model = latest_model()
+    except FileNotFoundError as error:
+        pytest.fail(f"{error} (make test trains it first)")
+    with start_stack(tmp_path_factory.mktemp("stack"), model) as stack:
+        yield stack
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI a skipped test fails the run: nothing that needs a service may silently skip."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if os.environ.get("CI", "").lower() == "true" and skipped:
+        if reporter:
+            reporter.write_line(f"CI=true: {skipped} skipped test(s) count as failures.", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
