@@ -1,0 +1,145 @@
+"""The same-origin API the widget calls: chat, history and health.
+
+Every error is ``{"error": code, "message": {"en": ..., "es": ...}}``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .assistant import conversation_id
+from .deps import AssistantDep
+from .errors import InvalidInput, WebchatError
+from .transcript import conversation_language, transcript
+
+__all__ = ["MAX_BODY_BYTES", "MAX_FORWARDED_CHARS", "SENDER_PATTERN", "router"]
+
+SENDER_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
+MAX_FORWARDED_CHARS = 8000
+"""Longer messages are refused here; the REST channel decides on anything shorter (its limit,
+2000 characters, applies after it has removed control characters)."""
+MAX_BODY_BYTES = 64 * 1024
+
+_SENDER_RE = re.compile(SENDER_PATTERN)
+_NO_STORE = {"Cache-Control": "no-store"}
+
+router = APIRouter()
+
+
+class ChatIn(BaseModel):
+    """What the widget posts to ``/api/chat``."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    sender: str = Field(pattern=SENDER_PATTERN)
+    message: str
+    locale: Literal["en", "es"] = "en"
+
+
+def _invalid_sender() -> InvalidInput:
+    return InvalidInput(
+        "The conversation id must be 8 to 64 letters, digits, _ or -.",
+        "El identificador de la conversación debe tener de 8 a 64 letras, dígitos, _ o -.",
+        code="invalid_sender",
+    )
+
+
+def _too_long(code: str) -> InvalidInput:
+    return InvalidInput(
+        "The message is too long. Please keep it under 2000 characters.",
+        "El mensaje es demasiado largo. Use menos de 2000 caracteres.",
+        status=413,
+        code=code,
+    )
+
+
+async def _chat_request(request: Request) -> ChatIn:
+    """Parses and validates the body of a chat request."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise InvalidInput(
+            "Send the message as JSON.", "Envíe el mensaje como JSON.",
+            status=415, code="unsupported_media_type",
+        )
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise _too_long("body_too_large")
+    try:
+        data: Any = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidInput(
+            "The request is not valid JSON.", "La solicitud no es JSON válido.",
+            code="malformed_json",
+        ) from None
+    if not isinstance(data, dict):
+        raise InvalidInput(
+            'Send a JSON object like {"sender": "...", "message": "..."}.',
+            'Envíe un objeto JSON como {"sender": "...", "message": "..."}.',
+            code="not_an_object",
+        )
+    try:
+        chat = ChatIn.model_validate(data)
+    except ValidationError as error:
+        field = str(error.errors()[0]["loc"][0]) if error.errors()[0]["loc"] else ""
+        if field == "sender":
+            raise _invalid_sender() from None
+        if field == "locale":
+            raise InvalidInput(
+                'The locale must be "en" or "es".', 'El idioma debe ser "en" o "es".',
+                code="invalid_locale",
+            ) from None
+        raise InvalidInput(
+            "The message text is missing.", "Falta el texto del mensaje.",
+            code="missing_message",
+        ) from None
+    if len(chat.message) > MAX_FORWARDED_CHARS:
+        raise _too_long("message_too_long")
+    return chat
+
+
+@router.post("/api/chat")
+async def chat(request: Request, assistant: AssistantDep) -> JSONResponse:
+    """Sends the resident's message to the assistant and returns its replies.
+
+    Body: ``{"sender": id, "message": text, "locale": "en" | "es"}``. Answer:
+    ``{"messages": [{"text", "buttons": [{"title", "payload"}]}], "language": "en" | "es" | null}``
+    where ``language`` is the conversation's language after this turn.
+    """
+    chat_in = await _chat_request(request)
+    conversation = conversation_id(chat_in.sender)
+    messages = await assistant.send(conversation, chat_in.message, chat_in.locale)
+    language = None
+    try:
+        tracker = await assistant.tracker(conversation, with_events=False)
+    except WebchatError:
+        pass  # the replies matter more than the language hint; the widget keeps its language
+    else:
+        language = conversation_language(tracker)
+    return JSONResponse({"messages": messages, "language": language}, headers=_NO_STORE)
+
+
+@router.get("/api/history")
+async def history(assistant: AssistantDep, sender: str = "") -> JSONResponse:
+    """The conversation so far: ``{"messages": [{"role", "text", "buttons"}], "language"}``."""
+    if not _SENDER_RE.match(sender):
+        raise _invalid_sender()
+    tracker = await assistant.tracker(conversation_id(sender))
+    body = {"messages": transcript(tracker), "language": conversation_language(tracker)}
+    return JSONResponse(body, headers=_NO_STORE)
+
+
+@router.get("/health")
+async def health(assistant: AssistantDep) -> JSONResponse:
+    """200 when the assistant answers, 503 when it does not (the widget polls this)."""
+    up = await assistant.is_up()
+    body: dict[str, Literal["ok", "unavailable", "up", "down"]] = {
+        "status": "ok" if up else "unavailable",
+        "assistant": "up" if up else "down",
+    }
+    return JSONResponse(body, status_code=200 if up else 503, headers=_NO_STORE)

@@ -1,0 +1,38 @@
+"""The resident page: ``GET /`` renders the chat in the negotiated language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from .i18n import STRINGS, negotiate_language
+
+__all__ = ["MAX_MESSAGE_CHARS", "router"]
+
+MAX_MESSAGE_CHARS = 2000
+"""The REST channel's limit, enforced in the widget too (``maxlength`` and a counter)."""
+
+_templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+router = APIRouter()
+
+
+@router.get("/", response_class=HTMLResponse)
+async def index(request: Request, lang: str | None = None) -> HTMLResponse:
+    """The page with the chat widget (``?lang=es`` forces Spanish)."""
+    language = negotiate_language(lang, request.headers.get("accept-language"))
+    response = _templates.TemplateResponse(
+        request,
+        "index.html",
+        {
+            "lang": language,
+            "s": STRINGS[language],
+            "strings": STRINGS,
+            "max_chars": MAX_MESSAGE_CHARS,
+        },
+        headers={"Cache-Control": "no-cache", "Vary": "Accept-Language"},
+    )
+    return response
