@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import language, plain_text
+from actions.common import language, latest_intent, plain_text
 from actions.deps import get_retriever
 from knowledge_base.safety import is_emergency
 
@@ -19,6 +19,9 @@ class ActionAnswerQuestion(Action):
     """Answers with the best passage in the resident's language, or says it is not sure.
 
     Danger (fire, a downed power line, a crime in progress) always comes first with "call 911".
+    Messages the NLU was not sure about (``nlu_fallback``) come here too: when the knowledge
+    base has a confident answer the resident gets it, otherwise the clarification of what the
+    assistant can do.
     """
 
     def __init__(self, retriever: Any | None = None) -> None:
@@ -43,6 +46,8 @@ class ActionAnswerQuestion(Action):
             dispatcher.utter_message(
                 response="utter_kb_answer", answer=answer.text, source_url=answer.source_url
             )
+        elif latest_intent(tracker) == "nlu_fallback":
+            dispatcher.utter_message(response="utter_clarify")
         elif not emergency:
             dispatcher.utter_message(response="utter_kb_not_sure")
         return []

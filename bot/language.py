@@ -26,7 +26,8 @@ _SPANISH_CHARS = set("áéíóúñ¿¡ü")
 
 _ES_WORDS = frozenset(
     """
-    hola y hablo habla hablar buenas buenos dias tardes noches gracias grax porfa favor por para que qué como cómo
+    hola y hablo habla hablar buenas buenos dias tardes noches gracias grax porfa favor
+    por para que qué como cómo
     donde dónde cuando cuándo cual cuál quien quién hay esta está estan están es soy
     estoy tengo tiene quiero quisiera necesito puedo puede pueden ayuda ayudame ayúdame
     el la los las un una unos unas del al de en con sin mi mis su sus tu tus mas más muy
@@ -59,6 +60,11 @@ _EN_WORDS = frozenset(
     yesterday number status update message call help about from just still again already
     out up down been got get fix fixed somebody someone anyone bot robot
     """.split()
+)
+
+_ADDRESS_WORDS = frozenset(
+    """st street ave avenue blvd boulevard rd road dr drive pl place way ln lane ct court pkwy
+    hwy north south east west los angeles ca california""".split()
 )
 
 _WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
@@ -154,8 +160,10 @@ def detect_language(text: str, min_langdetect_words: int = 4) -> Detection:
     if margin >= 1.0 and (max(en, es) >= 2.0 or len(words) <= 3 or margin >= 2.0):
         lang = "es" if es > en else "en"
         return Detection(lang, min(1.0, 0.6 + 0.1 * margin), "lexicon")
-    if len(words) >= min_langdetect_words:
-        lang, prob = _langdetect(text)
-        if lang is not None and prob >= 0.9:
-            return Detection(lang, prob, "langdetect")
+    # Street vocabulary ("5th St & Main St") says nothing about the resident's language.
+    content = [w for w in words if len(w) > 2 and w not in _ADDRESS_WORDS]
+    if len(content) >= min_langdetect_words:
+        detected, prob = _langdetect(text)
+        if detected is not None and prob >= 0.9:
+            return Detection(detected, prob, "langdetect")
     return Detection(None, 0.0, "undecided")

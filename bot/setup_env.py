@@ -52,7 +52,7 @@ def complete(path: Path) -> list[str]:
             lines.append(f"{key}={value}")
             added.append(key)
     if lines:
-        header = [] if path.exists() else ["# Local settings and secrets (generated; never commit)."]
+        header = [] if path.exists() else ["# Local settings and secrets (generated; not in git)."]
         with path.open("a") as env:
             env.write("\n".join(header + lines) + "\n")
         path.chmod(0o600)

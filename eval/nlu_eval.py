@@ -16,6 +16,7 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "eval" / "data"
@@ -54,8 +55,11 @@ def quiet_rasa() -> None:
 
 
 async def predict(model: Path, texts: list[str]) -> list[tuple[str, float, str, float]]:
-    """Per text: the intent the assistant acts on (``nlu_fallback`` below the threshold) and
-    its confidence, then the classifier's own top intent and confidence."""
+    """Classifies each text as the running assistant would.
+
+    Returns, per text: the intent the assistant acts on (``nlu_fallback`` below the threshold)
+    and its confidence, then the classifier's own top intent and confidence.
+    """
     from rasa.core.agent import Agent
 
     quiet_rasa()
@@ -70,7 +74,7 @@ async def predict(model: Path, texts: list[str]) -> list[tuple[str, float, str, 
     return results
 
 
-def report(language: str, gold: list[str], predicted: list[str]) -> dict:
+def report(language: str, gold: list[str], predicted: list[str]) -> dict[str, Any]:
     """Per-intent precision/recall/F1, macro-F1 and confusions for one language."""
     from sklearn.metrics import precision_recall_fscore_support
 
@@ -84,11 +88,11 @@ def report(language: str, gold: list[str], predicted: list[str]) -> dict:
         for i, label in enumerate(labels)
     }
     macro = sum(v["f1"] for v in per_intent.values()) / len(per_intent)
-    confusions = Counter((g, q) for g, q in zip(gold, predicted) if g != q)
+    confusions = Counter((g, q) for g, q in zip(gold, predicted, strict=False) if g != q)
     return {
         "language": language,
         "examples": len(gold),
-        "accuracy": sum(g == q for g, q in zip(gold, predicted)) / len(gold),
+        "accuracy": sum(g == q for g, q in zip(gold, predicted, strict=False)) / len(gold),
         "macro_f1": macro,
         "out_of_scope_recall": per_intent.get("out_of_scope", {}).get("recall", 0.0),
         "per_intent": per_intent,
@@ -96,7 +100,7 @@ def report(language: str, gold: list[str], predicted: list[str]) -> dict:
     }
 
 
-def print_report(rep: dict) -> None:
+def print_report(rep: dict[str, Any]) -> None:
     """Prints one language's table."""
     print(f"\n=== {rep['language']}: {rep['examples']} held-out examples ===")
     print(f"{'intent':32} {'prec':>6} {'recall':>6} {'f1':>6} {'n':>4}")
@@ -127,7 +131,7 @@ def main() -> None:
         reports[-1]["predictions"] = [
             {"text": t, "gold": g, "predicted": p[0], "confidence": p[1],
              "classifier": p[2], "classifier_confidence": p[3]}
-            for (t, g), p in zip(examples, predictions)
+            for (t, g), p in zip(examples, predictions, strict=False)
         ]
         print_report(reports[-1])
     if args.json:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -42,7 +43,7 @@ class ArticleError(ValueError):
     """An article file that does not follow the format."""
 
 
-def _parse(entry: dict, origin: str) -> Article:
+def _parse(entry: dict[str, Any], origin: str) -> Article:
     try:
         texts = {
             lang: ArticleText(

@@ -14,7 +14,7 @@ The action server validates and normalises what is found; this component only sp
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any
 
 import spacy
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -72,9 +72,9 @@ _OTHER_CITY_TAIL = [
 ]
 
 
-def _address_patterns() -> List[List[Dict[str, Any]]]:
-    patterns: List[List[Dict[str, Any]]] = []
-    street_names: List[List[Dict[str, Any]]] = [
+def _address_patterns() -> list[list[dict[str, Any]]]:
+    patterns: list[list[dict[str, Any]]] = []
+    street_names: list[list[dict[str, Any]]] = [
         [{**_NAME, "OP": "+"}],
         [_ORDINAL],
     ]
@@ -105,7 +105,7 @@ def _address_patterns() -> List[List[Dict[str, Any]]]:
     return patterns
 
 
-REQUEST_NUMBER_PATTERNS: List[List[Dict[str, Any]]] = [
+REQUEST_NUMBER_PATTERNS: list[list[dict[str, Any]]] = [
     # "1-1000023" is tokenised as "1", "-", "1000023"
     [{"TEXT": "1"}, {"TEXT": "-"}, {"TEXT": {"REGEX": r"^\d{7}$"}}],
     [{"TEXT": {"REGEX": r"^1-\d{7}$"}}],
@@ -120,18 +120,18 @@ class CivicMatcher:
 
     def __init__(self) -> None:
         self._nlp = {"en": spacy.blank("en"), "es": spacy.blank("es")}
-        self._matchers: Dict[str, Matcher] = {}
+        self._matchers: dict[str, Matcher] = {}
         for lang, nlp in self._nlp.items():
             matcher = Matcher(nlp.vocab)
             matcher.add("address", _address_patterns(), greedy="LONGEST")
             matcher.add("request_number", REQUEST_NUMBER_PATTERNS, greedy="LONGEST")
             self._matchers[lang] = matcher
 
-    def find(self, text: str, language: str = "en") -> List[Tuple[str, str, int, int]]:
+    def find(self, text: str, language: str = "en") -> list[tuple[str, str, int, int]]:
         """Returns ``(entity, value, start_char, end_char)`` for each match, left to right."""
         lang = language if language in self._nlp else "en"
         doc = self._nlp[lang](text)
-        found: List[Tuple[str, str, int, int]] = []
+        found: list[tuple[str, str, int, int]] = []
         taken: set = set()
         for match_id, start, end in sorted(
             self._matchers[lang](doc), key=lambda m: (m[1], -(m[2] - m[1]))
@@ -166,11 +166,11 @@ class CivicEntityExtractor(GraphComponent, EntityExtractorMixin):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "CivicEntityExtractor":
+    ) -> CivicEntityExtractor:
         """Creates the component (its rules need no training)."""
         return cls()
 
@@ -178,10 +178,10 @@ class CivicEntityExtractor(GraphComponent, EntityExtractorMixin):
         """Leaves training data unchanged."""
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         """Adds the entities found in each message."""
         for message in messages:
-            text: Optional[str] = message.get(TEXT)
+            text: str | None = message.get(TEXT)
             if not text or text.startswith("/"):
                 continue
             language = next(

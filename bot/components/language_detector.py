@@ -7,7 +7,7 @@ language: a resident who wrote Spanish before is still answered in Spanish.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -28,21 +28,21 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
     """Detects English or Spanish with a lexicon plus langdetect."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         """Returns the component's default config."""
         return {"min_langdetect_words": 4}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         self._min_words = int(config.get("min_langdetect_words", 4))
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "LanguageDetector":
+    ) -> LanguageDetector:
         """Creates the component (it has nothing to train)."""
         return cls(config)
 
@@ -50,10 +50,10 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
         """Leaves training data unchanged: the language is not a trained entity."""
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         """Adds a ``language`` entity to every message whose language is clear."""
         for message in messages:
-            text: Optional[str] = message.get(TEXT)
+            text: str | None = message.get(TEXT)
             if not text or text.startswith("/"):
                 continue  # button payloads say nothing about the resident's language
             detection = detect_language(text, self._min_words)

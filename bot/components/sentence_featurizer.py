@@ -10,7 +10,7 @@ downloaded and the Rasa environment needs no PyTorch.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -33,11 +33,11 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     """Adds a 384-dimensional sentence embedding to each message's text."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         """Returns the component's default config."""
         return {**DenseFeaturizer.get_default_config(), "encoder_dir": None, "scale": 1.0}
 
-    def __init__(self, config: Dict[Text, Any], name: Text) -> None:
+    def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, config)
         directory = Path(config["encoder_dir"]) if config.get("encoder_dir") else DEFAULT_OUT
         self._encoder = SentenceEncoder(directory)
@@ -46,29 +46,29 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "SentenceEmbeddingFeaturizer":
+    ) -> SentenceEmbeddingFeaturizer:
         """Creates the featurizer (the encoder is pretrained; nothing is trained here)."""
         return cls(config, execution_context.node_name)
 
     @classmethod
-    def validate_config(cls, config: Dict[Text, Any]) -> None:
+    def validate_config(cls, config: dict[str, Any]) -> None:
         """Nothing to validate beyond the defaults."""
 
-    def _featurize(self, messages: List[Message]) -> None:
+    def _featurize(self, messages: list[Message]) -> None:
         todo = [m for m in messages if m.get(TEXT)]
         if not todo:
             return
         vectors = self._scale * self._encoder.encode([str(m.get(TEXT))[:2000] for m in todo])
-        for message, vector in zip(todo, vectors):
+        for message, vector in zip(todo, vectors, strict=False):
             message.add_features(
                 Features(vector[None, :], FEATURE_TYPE_SENTENCE, TEXT, self._identifier)
             )
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         """Featurizes incoming messages."""
         self._featurize(messages)
         return messages
@@ -79,6 +79,6 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         return training_data
 
     @staticmethod
-    def required_packages() -> Optional[List[Text]]:
+    def required_packages() -> list[str] | None:
         """Packages the component needs."""
         return ["onnxruntime", "tokenizers"]

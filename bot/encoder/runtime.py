@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import List, Sequence
 
 import numpy as np
 
@@ -41,9 +41,10 @@ class SentenceEncoder:
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Embeds ``texts``; returns an array of shape (len(texts), 384)."""
-        chunks: List[np.ndarray] = []
+        chunks: list[np.ndarray] = []
         for start in range(0, len(texts), batch_size):
-            batch = self._tokenizer.encode_batch([t or " " for t in texts[start:start + batch_size]])
+            window = texts[start:start + batch_size]
+            batch = self._tokenizer.encode_batch([t or " " for t in window])
             ids = np.array([e.ids for e in batch], dtype=np.int64)
             mask = np.array([e.attention_mask for e in batch], dtype=np.int64)
             types = np.array([e.type_ids for e in batch], dtype=np.int64)

@@ -90,7 +90,8 @@ def test_emoji_only_gets_a_reply_and_the_conversation_continues(rasa_stack: Stac
 def test_bad_input_does_not_break_the_conversation(rasa_stack: Stack) -> None:
     sender = new_sender()
     rasa_stack.texts(sender, "hola")
-    assert _post(rasa_stack, b'{"sender": "' + sender.encode() + b'", "message": ').status_code == 400
+    broken = b'{"sender": "' + sender.encode() + b'", "message": '
+    assert _post(rasa_stack, broken).status_code == 400
     assert "Puedo" in rasa_stack.texts(sender, "¿qué puedes hacer?")
 
 
