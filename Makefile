@@ -69,7 +69,10 @@ index: $(VENV)/.installed
 run: setup model index
 	@mkdir -p var
 	@echo ""
+	@echo "  Resident chat page: http://127.0.0.1:8000/"
+	@echo "  Staff review app:   http://127.0.0.1:8001/  (create a user: .venv/bin/python -m eval.review create-user NAME --role admin)"
 	@echo "  Chat (REST):      POST http://127.0.0.1:5005/webhooks/rest/webhook"
+	@echo "  SMS webhook:      POST http://127.0.0.1:5005/webhooks/sms/webhook (Twilio-signed)"
 	@echo "  Rasa HTTP API:    http://127.0.0.1:5005 (token: RASA_AUTH_TOKEN in .env)"
 	@echo "  Action server:    http://127.0.0.1:5055/health"
 	@echo "  Open311 backend:  http://127.0.0.1:8311/open311/v2/services.json"

@@ -218,3 +218,30 @@ def test_action_server_down_mid_form_apologises_then_continues(rasa_stack: Stack
     say(rasa_stack, sender, "1500 W 5th St", "describe the problem")
     request_id = file_with_defaults(rasa_stack, sender)
     assert backend_request(rasa_stack, request_id)["address"].startswith("1500 W 5th St")
+
+
+def test_spanish_intersection_question_correction_and_status(rasa_stack: Stack) -> None:
+    sender = new_sender()
+    say(rasa_stack, sender, "pintaron grafiti en la esquina de Whittier y Soto",
+        "¿Dónde está pintado el grafiti?")
+    reply = say(rasa_stack, sender, "¿qué va en el bote verde?", "¿Dónde está pintado")
+    assert "Fuente:" in reply or "No estoy seguro" in reply
+    say(rasa_stack, sender, "pared", "Describa el problema")
+    say(rasa_stack, sender, "es en la barda del callejón")
+    say(rasa_stack, sender, "saltar", "Whittier & Soto")
+    say(rasa_stack, sender, "no, la dirección es 3600 W 6th St", "3600 W 6th St")
+    reply = say(rasa_stack, sender, "sí", "Su número de solicitud es")
+    request_id = REQUEST_ID.search(reply).group()  # type: ignore[union-attr]
+    stored = backend_request(rasa_stack, request_id)
+    assert stored["service_code"] == "graffiti-removal"
+    assert stored["address"].startswith("3600 W 6th St")
+    assert stored["description"] == "es en la barda del callejón"
+    say(rasa_stack, sender, "¿cómo va mi última solicitud?", request_id)
+
+
+def test_english_cancel_and_handoff(rasa_stack: Stack) -> None:
+    sender = new_sender()
+    say(rasa_stack, sender, "I want to report a problem", "What would you like to report")
+    say(rasa_stack, sender, "/report_pothole", "Where is it?")
+    say(rasa_stack, sender, "can I talk to a real person?", "(213) 473-3231", "Where is it?")
+    say(rasa_stack, sender, "never mind", "cancelled")
