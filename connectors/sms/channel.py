@@ -69,6 +69,15 @@ async def _reply_when_silent(
         await collector.send_response(sender_id, reply)
 
 
+class SMSOutputChannel(CollectingOutputChannel):
+    """Collects replies; named ``sms`` so responses can have shorter ``channel: sms`` variations."""
+
+    @classmethod
+    def name(cls) -> str:
+        """Channel name used to pick response variations."""
+        return "sms"
+
+
 class SMSInput(InputChannel):
     """SMS and MMS from residents, through Twilio (or the generic JSON provider).
 
@@ -85,7 +94,7 @@ class SMSInput(InputChannel):
 
     @classmethod
     def name(cls) -> str:
-        """URL prefix and channel name: /webhooks/sms/..., response variations ``sms``."""
+        """URL prefix and channel name: /webhooks/sms/..."""
         return "sms"
 
     @classmethod
@@ -148,7 +157,7 @@ class SMSInput(InputChannel):
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             async def bot(turn: UserTurn) -> Sequence[Mapping[str, Any]]:
-                collector = CollectingOutputChannel()
+                collector = SMSOutputChannel()
                 await on_new_message(
                     UserMessage(
                         turn.text,
