@@ -12,7 +12,8 @@ Same protocol as Rasa's built-in ``rest`` channel (POST /webhooks/rest/webhook w
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 
 async def reply_when_silent(
-    request: Request, sender_id: Text, output_channel: CollectingOutputChannel
+    request: Request, sender_id: str, output_channel: CollectingOutputChannel
 ) -> None:
     """Adds the "having trouble" reply when a turn produced no bot message."""
     if output_channel.messages:
@@ -52,7 +53,7 @@ class ResidentRestInput(RestInput):
     """The REST channel residents' web chat talks to."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         """Keeps Rasa's URL: /webhooks/rest/webhook."""
         return "rest"
 
@@ -73,7 +74,7 @@ class ResidentRestInput(RestInput):
             except InvalidChatRequest as error:
                 return response.json(error.as_json(), status=error.status)
             collector = CollectingOutputChannel()
-            metadata: Dict[Text, Any] = {"channel": "web", **chat.metadata}
+            metadata: dict[str, Any] = {"channel": "web", **chat.metadata}
             try:
                 await on_new_message(
                     UserMessage(
@@ -87,7 +88,7 @@ class ResidentRestInput(RestInput):
             except Exception:
                 logger.exception("Processing a REST message failed")
             await reply_when_silent(request, chat.sender, collector)
-            messages: List[Dict[Text, Any]] = collector.messages
+            messages: list[dict[str, Any]] = collector.messages
             return response.json(messages)
 
         return webhook
