@@ -40,7 +40,7 @@ $(VENV)/.installed: .lock/app.txt
 $(RASA_VENV)/.installed: .lock/rasa.txt
 	@[ -n "$(PYTHON310)" ] || { echo "Rasa 3.6 needs Python 3.10: install it (e.g. 'pyenv install 3.10') or set PYTHON310=/path/to/python3.10"; exit 1; }
 	@[ -x $(RASA_PY) ] || $(PYTHON310) -m venv $(RASA_VENV)
-	$(RASA_PY) -m pip install -q --upgrade "pip<25" setuptools wheel
+	$(RASA_PY) -m pip install -q "pip<25" "setuptools==70.3.0"
 	$(RASA_PY) -m pip install -q -r .lock/rasa.txt
 	@touch $@
 
