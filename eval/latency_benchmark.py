@@ -6,8 +6,8 @@ Starts the whole assistant on free ports (``eval/stack.py``), or uses a running 
 * ``greet``: "hello" — NLU, policies and a templated reply;
 * ``question``: City-service questions — NLU, the action server and knowledge-base retrieval.
 
-Each simulated resident has its own conversation and sends its messages one after another;
-N residents run at the same time. Prints p50/p95 per scenario and concurrency level and
+Each simulated resident sends its messages one after another, in conversations of five
+messages; N residents run at the same time. Prints p50/p95 per scenario and concurrency level and
 exits non-zero if one resident's p50 misses its target (greet 40 ms, question 150 ms).
 
 Usage: ``python -m eval.latency_benchmark [--url http://127.0.0.1:5005] [--rounds 40]``
@@ -38,14 +38,21 @@ QUESTIONS = [
     "what is the 72 hour parking rule",
 ]
 TARGET_P50_MS = {"greet": 40.0, "question": 150.0}
+CONVERSATION_LENGTH = 5
 
 
 async def resident(
     client: httpx.AsyncClient, url: str, messages: list[str], timings: list[float]
 ) -> None:
-    """One resident sending ``messages`` in order, recording each round trip in ms."""
-    sender = f"bench-{uuid.uuid4().hex[:10]}"
-    for message in messages:
+    """One resident sending ``messages`` in order, recording each round trip in ms.
+
+    Every ``CONVERSATION_LENGTH`` messages the resident starts a new conversation, as real
+    residents do (a tracker that grows without end would measure something else).
+    """
+    sender = ""
+    for number, message in enumerate(messages):
+        if number % CONVERSATION_LENGTH == 0:
+            sender = f"bench-{uuid.uuid4().hex[:10]}"
         started = time.perf_counter()
         reply = await client.post(url, json={"sender": sender, "message": message})
         timings.append((time.perf_counter() - started) * 1000)

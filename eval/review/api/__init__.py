@@ -1,0 +1,1 @@
+"""Web layer: dependencies and routes (pages at the root, JSON under /api)."""

@@ -1,0 +1,1 @@
+"""One module per resource: its pages (``pages``) and its JSON API (``api``)."""

@@ -1,0 +1,1 @@
+"""Settings, databases and security primitives."""

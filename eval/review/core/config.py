@@ -1,0 +1,146 @@
+"""Settings of the staff review app, read from the environment when the app is created.
+
+Nothing is read at import time: :func:`get_settings` builds the object (tests pass values as
+keyword arguments instead). Values come from keyword arguments, then the environment, then
+``.env`` in the repository root. Relative paths are taken from the repository root, so the app
+finds ``var/``, ``models/`` and ``nlu_data/`` whatever the working directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+
+__all__ = ["REPO_ROOT", "Settings", "get_settings"]
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+class Settings(BaseSettings):
+    """Everything the review app can be told.
+
+    Attributes:
+        host: Interface to listen on (``REVIEW_HOST``).
+        port: Port to listen on (``REVIEW_PORT``).
+        secret_key: Keys the session and CSRF token hashes (``REVIEW_SECRET_KEY``, required).
+        db_url: The app's own database: users, sessions, corrections, tags, audit log, jobs
+            (``REVIEW_DB_URL``).
+        tracker_db_url: Rasa's tracker store, read only (``TRACKER_DB_URL``, e.g.
+            ``postgresql+psycopg://user@host:5432/db``). When unset: the production profile's
+            PostgreSQL settings if ``TRACKER_DB_HOST`` is set (``TRACKER_DB_PORT``,
+            ``TRACKER_DB_USER``, ``TRACKER_DB_PASSWORD``, ``TRACKER_DB_NAME``, as in
+            ``bot/endpoints.production.yml``), otherwise the embedded SQLite file.
+        tracker_sqlite_path: The embedded SQLite tracker store (``TRACKER_SQLITE_PATH``).
+        rasa_url: Rasa's HTTP API, to load a promoted model (``RASA_URL``).
+        rasa_auth_token: Token of Rasa's HTTP API (``RASA_AUTH_TOKEN``).
+        export_dir: Where reviewed NLU examples are written (``REVIEW_EXPORT_DIR``).
+        nlu_dir: The project's NLU training data, for de-duplication (``REVIEW_NLU_DIR``).
+        domain_dir: The Rasa domain: intents and entities offered to reviewers
+            (``REVIEW_DOMAIN_DIR``).
+        cookie_secure: Adds ``Secure`` to the session cookie; turn on behind HTTPS
+            (``REVIEW_COOKIE_SECURE``).
+        session_hours: Lifetime of a sign-in (``REVIEW_SESSION_HOURS``).
+        login_max_failures: Failed sign-ins per user and IP address before a pause
+            (``REVIEW_LOGIN_MAX_FAILURES``).
+        login_window_seconds: The window those failures are counted in
+            (``REVIEW_LOGIN_WINDOW_SECONDS``).
+        low_confidence: A resident message below this NLU confidence is "low confidence"
+            (``REVIEW_LOW_CONFIDENCE``).
+        timezone: Dates in filters and charts are days in this zone (``REVIEW_TIMEZONE``).
+        page_size: Conversations per inbox page (``REVIEW_PAGE_SIZE``).
+        rasa_venv: The Rasa environment that trains and evaluates (``REVIEW_RASA_VENV``).
+        models_dir: Where promoted models go; the newest is the current model
+            (``REVIEW_MODELS_DIR``).
+        jobs_dir: Work directories of retrain jobs (``REVIEW_JOBS_DIR``).
+        train_config: Pipeline and policies of the candidate model (``REVIEW_TRAIN_CONFIG``).
+        train_epochs: Overrides every ``epochs`` in that config, e.g. for a quick test run
+            (``REVIEW_TRAIN_EPOCHS``).
+        train_data: Dialogue data trained with the NLU data, so a promoted model is a full
+            model that ``rasa run`` can serve (``REVIEW_TRAIN_DATA``, comma-separated).
+        promote_tolerance: A candidate is promoted when no language's macro-F1 drops by more
+            than this (``REVIEW_PROMOTE_TOLERANCE``).
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="REVIEW_",
+        env_file=REPO_ROOT / ".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8001, ge=1, le=65535)
+    secret_key: SecretStr = Field(min_length=16)
+    db_url: str = "sqlite:///var/review.db"
+    tracker_db_url: str | None = Field(default=None, validation_alias="TRACKER_DB_URL")
+    tracker_sqlite_path: Path = Field(
+        default=Path("var/tracker.db"), validation_alias="TRACKER_SQLITE_PATH"
+    )
+    tracker_db_host: str | None = Field(default=None, validation_alias="TRACKER_DB_HOST")
+    tracker_db_port: int = Field(default=5432, validation_alias="TRACKER_DB_PORT")
+    tracker_db_user: str | None = Field(default=None, validation_alias="TRACKER_DB_USER")
+    tracker_db_password: SecretStr | None = Field(
+        default=None, validation_alias="TRACKER_DB_PASSWORD"
+    )
+    tracker_db_name: str | None = Field(default=None, validation_alias="TRACKER_DB_NAME")
+    rasa_url: str | None = Field(default="http://127.0.0.1:5005", validation_alias="RASA_URL")
+    rasa_auth_token: SecretStr | None = Field(default=None, validation_alias="RASA_AUTH_TOKEN")
+    export_dir: Path = Path("nlu_data/reviewed")
+    nlu_dir: Path = Path("nlu_data")
+    domain_dir: Path = Path("bot/domain")
+    cookie_secure: bool = False
+    session_hours: float = Field(default=12.0, gt=0)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=300, ge=1)
+    low_confidence: float = Field(default=0.6, ge=0, le=1)
+    timezone: str = "America/Los_Angeles"
+    page_size: int = Field(default=50, ge=1, le=500)
+    rasa_venv: Path = Path(".venv-rasa")
+    models_dir: Path = Path("models")
+    jobs_dir: Path = Path("var/review-jobs")
+    train_config: Path = Path("config.yml")
+    train_epochs: int | None = Field(default=None, ge=1)
+    train_data: str = "bot/rules,bot/stories"
+    promote_tolerance: float = Field(default=0.0, ge=0)
+
+    def path(self, value: Path) -> Path:
+        """``value`` made absolute against the repository root."""
+        return value if value.is_absolute() else REPO_ROOT / value
+
+    def review_db_url(self) -> URL:
+        """The app's database URL, a relative SQLite path anchored at the repository root."""
+        return _anchor_sqlite(make_url(self.db_url))
+
+    def tracker_url(self) -> URL:
+        """Where the tracker store is (see ``tracker_db_url``)."""
+        if self.tracker_db_url:
+            return _anchor_sqlite(make_url(self.tracker_db_url))
+        if self.tracker_db_host:
+            password = self.tracker_db_password.get_secret_value() if self.tracker_db_password \
+                else None
+            return URL.create(
+                "postgresql+psycopg",
+                username=self.tracker_db_user or None,
+                password=password or None,
+                host=self.tracker_db_host,
+                port=self.tracker_db_port,
+                database=self.tracker_db_name,
+            )
+        return URL.create("sqlite", database=str(self.path(self.tracker_sqlite_path)))
+
+
+def _anchor_sqlite(url: URL) -> URL:
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        database = Path(url.database)
+        if not database.is_absolute():
+            return url.set(database=str(REPO_ROOT / database))
+    return url
+
+
+def get_settings() -> Settings:
+    """Reads the settings from the environment (and ``.env``); fails when a secret is missing."""
+    return Settings()  # type: ignore[call-arg]  # required values come from the environment

@@ -1,0 +1,68 @@
+"""What the review app needs from the Rasa domain (``bot/domain/*.yml``).
+
+Reviewers pick a message's intent and entities from the domain's own lists, so an export
+never names an intent the assistant does not know. The phone numbers in the bot's responses
+are the City's published numbers and are not redacted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from eval.review.redaction import public_phone_numbers
+
+__all__ = ["DomainInfo", "load_domain"]
+
+
+@dataclass(frozen=True)
+class DomainInfo:
+    """Intents, entities and published phone numbers of the assistant's domain."""
+
+    intents: tuple[str, ...]
+    entities: tuple[str, ...]
+    public_phones: frozenset[str]
+
+
+def _names(items: Any) -> list[str]:
+    """Names of a domain list whose items are strings or one-key mappings."""
+    names: list[str] = []
+    for item in items or []:
+        if isinstance(item, str):
+            names.append(item)
+        elif isinstance(item, dict):
+            names.extend(str(key) for key in item)
+    return names
+
+
+def _response_texts(responses: Any) -> list[str]:
+    texts: list[str] = []
+    if isinstance(responses, dict):
+        for variations in responses.values():
+            for variation in variations or []:
+                if isinstance(variation, dict) and isinstance(variation.get("text"), str):
+                    texts.append(variation["text"])
+    return texts
+
+
+def load_domain(domain_dir: Path) -> DomainInfo:
+    """Reads every domain file under ``domain_dir`` (a directory or one file)."""
+    files = sorted(domain_dir.rglob("*.yml")) if domain_dir.is_dir() else [domain_dir]
+    intents: list[str] = []
+    entities: list[str] = []
+    texts: list[str] = []
+    for path in files:
+        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(content, dict):
+            continue
+        intents.extend(i for i in _names(content.get("intents")) if i not in intents)
+        entities.extend(e for e in _names(content.get("entities")) if e not in entities)
+        texts.extend(_response_texts(content.get("responses")))
+    return DomainInfo(
+        intents=tuple(sorted(intents)),
+        entities=tuple(sorted(entities)),
+        public_phones=public_phone_numbers(texts),
+    )

@@ -1,0 +1,148 @@
+"""The staff review app: ``create_app(settings)`` builds it; nothing happens at import.
+
+Layout (after full-stack-fastapi-template): ``core/config.py`` (settings), ``models.py`` (the
+app's tables), ``api/deps.py`` (dependencies), ``api/routes/<resource>.py`` (pages and the
+JSON API under ``/api``). The tracker store is read through ``tracker/store.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from eval.review.api.deps import COOKIE_NAME, NotAuthenticated
+from eval.review.api.main import api_router, pages_router
+from eval.review.auth import session_for_token
+from eval.review.core.config import Settings, get_settings
+from eval.review.core.db import create_review_engine, create_tracker_engine, session_factory
+from eval.review.domain import load_domain
+from eval.review.presenters import local_time
+from eval.review.retrain.jobs import JobRunner
+from eval.review.tracker.store import TrackerStore
+
+__all__ = ["create_app"]
+
+_HERE = Path(__file__).resolve().parent
+_SECURITY_HEADERS = {
+    # No external resources at all; inline SVG only; scripts and styles from /static.
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+
+
+def _templates(settings: Settings) -> Jinja2Templates:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_HERE / "templates"),
+        autoescape=True,  # every template, whatever its name; never |safe on user data
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["localtime"] = lambda ts: local_time(ts, settings.timezone)
+    environment.filters["pct"] = lambda v: "–" if v is None else f"{v:.0%}"
+    environment.filters["f3"] = lambda v: "–" if v is None else f"{v:.3f}"
+    environment.filters["signed"] = lambda v: "–" if v is None else f"{v:+.3f}"
+    return Jinja2Templates(env=environment)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Builds the app: reads settings, opens the databases, creates the review tables."""
+    settings = settings or get_settings()
+    review_engine = create_review_engine(settings)
+    sessions = session_factory(review_engine)
+    runner = JobRunner(settings, sessions)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        runner.recover()
+        yield
+        runner.shutdown()
+
+    app = FastAPI(
+        title="LA 311 assistant: staff review",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.settings = settings
+    app.state.review_engine = review_engine
+    app.state.sessions = sessions
+    app.state.tracker = TrackerStore(create_tracker_engine(settings), settings.low_confidence)
+    app.state.domain = load_domain(settings.path(settings.domain_dir))
+    app.state.templates = _templates(settings)
+    app.state.runner = runner
+
+    app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
+    app.include_router(pages_router)
+    app.include_router(api_router, prefix="/api")
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        for header, value in _SECURITY_HEADERS.items():
+            response.headers.setdefault(header, value)
+        return response
+
+    def signed_in(request: Request) -> bool:
+        if getattr(request.state, "viewer", None) is not None:
+            return True
+        with sessions() as db:
+            return session_for_token(db, settings, request.cookies.get(COOKIE_NAME)) is not None
+
+    @app.exception_handler(NotAuthenticated)
+    async def not_authenticated(request: Request, _exc: NotAuthenticated) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": "Not signed in."}, status_code=401)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method != "GET":
+            target = "/"
+        return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _wants_json(request) or exc.status_code == 405:
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            )
+        templates: Jinja2Templates = request.app.state.templates
+        viewer = getattr(request.state, "viewer", None)  # plain values: the ORM session ended
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {"status": exc.status_code, "detail": exc.detail, "auth": viewer, "user": viewer},
+            status_code=exc.status_code,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        # FastAPI reads a JSON body before it runs dependencies: without a session, a broken
+        # body still gets 401 (or the sign-in page), not a description of what was wrong.
+        if not signed_in(request):
+            return await not_authenticated(request, NotAuthenticated())
+        if _wants_json(request):
+            return JSONResponse({"detail": exc.errors()}, status_code=422)
+        return HTMLResponse("Invalid request.", status_code=422)
+
+    return app

@@ -1,0 +1,217 @@
+"""The review app's own tables (REVIEW_DB_URL); the tracker store is never written.
+
+A conversation is identified by the ``events.id`` of its first event (its "conversation id"),
+a message by its own ``events.id``: corrections, tags and reviewed marks point into the
+tracker store without copying what residents wrote, nor their ``sender_id`` (for SMS, a
+phone number).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+__all__ = [
+    "AuditEntry",
+    "AuthSession",
+    "Base",
+    "Correction",
+    "ExportRecord",
+    "JOB_ACTIVE",
+    "Job",
+    "LoginAttempt",
+    "ReviewMark",
+    "Role",
+    "Tag",
+    "User",
+    "utcnow",
+]
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite forgets the zone)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Stores naive UTC."""
+        if value is None:
+            return None
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Reads back aware UTC."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Role:
+    """The two staff roles."""
+
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+    ALL = (REVIEWER, ADMIN)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the review tables."""
+
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON}
+
+
+class User(Base):
+    """A staff member who can sign in."""
+
+    __tablename__ = "review_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the user may reveal personal data, manage accounts and retrain."""
+        return self.role == Role.ADMIN
+
+
+class AuthSession(Base):
+    """A server-side sign-in; the cookie holds a token whose keyed hash is ``id``."""
+
+    __tablename__ = "review_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("review_users.id", ondelete="CASCADE"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    ip: Mapped[str] = mapped_column(String(64), default="")
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginAttempt(Base):
+    """One sign-in attempt, for rate limiting per user name and IP address."""
+
+    __tablename__ = "review_login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), index=True)
+    ip: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    success: Mapped[bool] = mapped_column(Boolean)
+
+
+class Correction(Base):
+    """A reviewer's intent and entities for one resident message (tracker ``events.id``).
+
+    ``text_sha256`` is a hash of the message when it was corrected: the export re-reads the
+    text from the tracker store and skips it if the store no longer holds the same message.
+    """
+
+    __tablename__ = "review_corrections"
+    __table_args__ = (UniqueConstraint("conversation_id", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(Integer, index=True)
+    event_id: Mapped[int] = mapped_column(Integer)
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    predicted_intent: Mapped[str | None] = mapped_column(String(120))
+    intent: Mapped[str] = mapped_column(String(120))
+    entities: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    user_id: Mapped[int] = mapped_column(ForeignKey("review_users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    exported_at: Mapped[datetime | None] = mapped_column(default=None)
+    export_file: Mapped[str | None] = mapped_column(String(500), default=None)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class Tag(Base):
+    """A free tag on a conversation."""
+
+    __tablename__ = "review_tags"
+    __table_args__ = (UniqueConstraint("conversation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(Integer, index=True)
+    name: Mapped[str] = mapped_column(String(60), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("review_users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReviewMark(Base):
+    """A conversation marked as reviewed."""
+
+    __tablename__ = "review_marks"
+
+    conversation_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("review_users.id"))
+    reviewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class AuditEntry(Base):
+    """Who changed or revealed what, and when."""
+
+    __tablename__ = "review_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("review_users.id"))
+    username: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    target: Mapped[str] = mapped_column(String(255), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+
+
+class ExportRecord(Base):
+    """One export of corrected messages to an NLU training data file."""
+
+    __tablename__ = "review_exports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(String(500))
+    examples: Mapped[int] = mapped_column(Integer)
+    skipped: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int] = mapped_column(ForeignKey("review_users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Job(Base):
+    """A retrain-and-compare job: queued → running → promoted | rejected | failed."""
+
+    __tablename__ = "review_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    step: Mapped[str] = mapped_column(String(120), default="")
+    user_id: Mapped[int] = mapped_column(ForeignKey("review_users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    log: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    message: Mapped[str] = mapped_column(Text, default="")
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+JOB_ACTIVE = ("queued", "running")

@@ -1,0 +1,1 @@
+"""The retrain-and-compare job."""

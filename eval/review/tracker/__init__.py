@@ -1,0 +1,1 @@
+"""Read-only access to Rasa's tracker store."""

@@ -1,0 +1,304 @@
+"""Fixtures of the staff review app's tests.
+
+Conversations are REAL: they are typed into the running assistant (``rasa_stack``, SQLite
+tracker store) or into a Rasa server this module starts with the production profile
+(PostgreSQL tracker store, Redis lock store), and the review app reads what Rasa wrote.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import secrets
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, func, select
+
+from eval.review.core.config import Settings
+from eval.review.core.security import hash_password
+from eval.review.main import create_app
+from eval.review.models import User
+from eval.review.tracker.schema import events
+from eval.stack import RASA_BIN, ROOT, Service, Stack, free_port, latest_model, new_sender
+
+ADMIN = ("ana-admin", "correct horse battery staple")
+REVIEWER = ("rey-reviewer", "another long passphrase")
+PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+
+# What residents type. Each script gives the review app one kind of conversation to find.
+FILED_EN = [
+    "someone tagged my garage at 200 N Spring St",  # address entity; request filed
+    "wall",  # nlu_fallback (confidence at the threshold, 0.45): low confidence
+    "skip",
+    "skip",
+    "yes",
+]
+HANDOFF_ES = [
+    "quiero hablar con una persona",
+    "me llamo Juan Perez, mi teléfono es 213-555-0199 y mi correo juan.perez@example.org",
+]
+FALLBACK_EN = ["hello", "blorp zzkx qwerty", "<script>alert(1)</script>"]
+PLAIN_EN = ["hello", "what can you do?", "thanks!"]
+QUEUED_EN = ["graffiti on the wall at 1420 W 38th St", "wall", "skip", "skip", "yes"]
+
+
+@dataclass
+class Conversations:
+    """Senders of the scripted conversations, by scenario, and what Rasa's HTTP API says of
+    them (``trackers``): the independent truth the review app's SQL is checked against."""
+
+    tracker_url: str
+    senders: dict[str, str] = field(default_factory=dict)
+    trackers: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def expected(self, name: str) -> dict[str, Any]:
+        """Signals, language and last activity of a scenario, from Rasa's own tracker."""
+        return signals_of(self.trackers[name])
+
+    def conversation_id(self, name: str) -> int:
+        """The review app's id of a scenario's conversation (its first event id)."""
+        engine = create_engine(self.tracker_url)
+        try:
+            with engine.connect() as conn:
+                value = conn.execute(
+                    select(func.min(events.c.id)).where(
+                        events.c.sender_id == self.senders[name]
+                    )
+                ).scalar_one()
+        finally:
+            engine.dispose()
+        assert value is not None, f"no events for {name}"
+        return int(value)
+
+
+def signals_of(tracker: dict[str, Any]) -> dict[str, Any]:
+    """The review signals of a tracker as Rasa's HTTP API returns it."""
+    events_ = tracker["events"]
+    users = [e for e in events_ if e["event"] == "user"]
+    slots = [e for e in events_ if e["event"] == "slot"]
+    requests = [e["value"] for e in slots if e["name"] == "last_request_id" and e["value"]]
+    languages = [e["value"] for e in slots if e["name"] == "language" and e["value"]]
+    utters = [(e.get("metadata") or {}).get("utter_action") for e in events_
+              if e["event"] == "bot"]
+    signals = {
+        "fallback": any(u["parse_data"]["intent"]["name"] == "nlu_fallback" for u in users),
+        "low_confidence": any(u["parse_data"]["intent"]["confidence"] < 0.6 for u in users),
+        "handoff": any(e["name"] == "handoff_requested" and e["value"] is True for e in slots),
+        "request_filed": bool(requests),
+        "request_failed": any(r.startswith("Q-") for r in requests)
+        or any(u in ("utter_request_rejected", "utter_request_queued") for u in utters),
+    }
+    return {
+        "signals": {k for k, v in signals.items() if v},
+        "language": languages[-1] if languages else None,
+        "last": max(e["timestamp"] for e in events_),
+        "users": [(u["text"], u["parse_data"]["intent"]["name"],
+                   u["parse_data"]["intent"]["confidence"]) for u in users],
+        "requests": requests,
+    }
+
+
+def run_scripts(
+    chat: Callable[[str, str], Any], scripts: dict[str, list[str]], prefix: str
+) -> dict[str, str]:
+    """Types each script into a fresh conversation; returns the senders."""
+    senders = {}
+    for name, lines in scripts.items():
+        sender = new_sender(f"{prefix}-{name}")
+        for line in lines:
+            chat(sender, line)
+        senders[name] = sender
+    return senders
+
+
+@pytest.fixture(scope="session")
+def sqlite_conversations(rasa_stack: Stack) -> Conversations:
+    """The scripted conversations in the stack's SQLite tracker store.
+
+    The queued one is typed while the Open311 backend is stopped, so the outbox queues the
+    request ("Q-…"); the backend is started again right after.
+    """
+    scripts = {"filed": FILED_EN, "handoff": HANDOFF_ES, "fallback": FALLBACK_EN,
+               "plain": PLAIN_EN}
+    senders = run_scripts(rasa_stack.chat, scripts, "rv")
+    open311 = rasa_stack.services["open311"]
+    open311.stop()
+    try:
+        senders.update(run_scripts(rasa_stack.chat, {"queued": QUEUED_EN}, "rv"))
+    finally:
+        open311.start()
+    trackers = {name: rasa_stack.tracker(sender) for name, sender in senders.items()}
+    return Conversations(f"sqlite:///{rasa_stack.workdir / 'tracker.db'}", senders, trackers)
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    name = f"review_test_{secrets.token_hex(4)}"
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield name
+    finally:
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (name,),
+            )
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+@pytest.fixture(scope="session")
+def postgres_conversations(
+    rasa_stack: Stack, postgres_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Conversations]:
+    """A Rasa server of our own with the production profile (PostgreSQL tracker store and
+    Redis lock store), using the stack's action server; the scripted conversations typed in.
+    """
+    port = free_port()
+    token = secrets.token_urlsafe(16)
+    workdir = tmp_path_factory.mktemp("rasa-pg")
+    env = {
+        **rasa_stack.env,
+        "TRACKER_DB_HOST": "127.0.0.1",
+        "TRACKER_DB_PORT": "5432",
+        "TRACKER_DB_USER": "postgres",
+        "TRACKER_DB_PASSWORD": "",
+        "TRACKER_DB_NAME": postgres_database,
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": "6379",
+        "REDIS_DB": "0",
+        "RASA_AUTH_TOKEN": token,
+    }
+    rasa = Service(
+        "rasa-pg",
+        [str(RASA_BIN), "run", "--enable-api", "--auth-token", token, "--model",
+         str(latest_model()), "--endpoints", "bot/endpoints.production.yml",
+         "--credentials", "bot/credentials.yml", "--interface", "127.0.0.1",
+         "--port", str(port)],
+        f"http://127.0.0.1:{port}/status?token={token}",
+        env, workdir / "rasa.log", startup_timeout=180,
+    )
+    url = f"http://127.0.0.1:{port}"
+
+    def chat(sender: str, text: str) -> Any:
+        reply = httpx.post(f"{url}/webhooks/rest/webhook",
+                           json={"sender": sender, "message": text}, timeout=60)
+        assert reply.status_code == 200, reply.text
+        return reply.json()
+
+    try:
+        rasa.start()
+        scripts = {"filed": FILED_EN, "handoff": HANDOFF_ES, "fallback": FALLBACK_EN}
+        senders = run_scripts(chat, scripts, "rvpg")
+        trackers = {
+            name: httpx.get(f"{url}/conversations/{sender}/tracker", params={"token": token},
+                            timeout=30).json()
+            for name, sender in senders.items()
+        }
+        yield Conversations(
+            f"postgresql+psycopg://postgres@127.0.0.1:5432/{postgres_database}", senders,
+            trackers,
+        )
+    finally:
+        rasa.stop()
+
+
+@dataclass
+class ReviewApp:
+    """A review app on a temporary database, with an admin and a reviewer account."""
+
+    app: FastAPI
+    settings: Settings
+    export_dir: Path
+
+    def client(self) -> TestClient:
+        """A fresh browser: its own cookies."""
+        return TestClient(self.app, base_url="http://127.0.0.1")
+
+    def signed_in(self, who: tuple[str, str]) -> tuple[TestClient, str]:
+        """A client signed in as ``who``, and its CSRF token."""
+        client = self.client()
+        login(client, *who)
+        token = client.get("/api/me").json()["csrf_token"]
+        return client, token
+
+
+def login(client: TestClient, username: str, password: str) -> httpx.Response:
+    """Signs in through the form, as a browser does."""
+    page = client.get("/login")
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match, page.text
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": match.group(1),
+              "next": "/"},
+        follow_redirects=False,
+    )
+
+
+def make_settings(tmp: Path, tracker_url: str, **overrides: Any) -> Settings:
+    """Settings isolated from the environment and ``.env``, in a temporary directory."""
+    values: dict[str, Any] = {
+        "secret_key": secrets.token_urlsafe(32),
+        "db_url": f"sqlite:///{tmp / 'review.db'}",
+        "tracker_db_url": tracker_url,
+        "export_dir": tmp / "reviewed",
+        "jobs_dir": tmp / "jobs",
+        "models_dir": tmp / "models",
+        "rasa_url": None,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@functools.cache
+def _hash(password: str) -> str:
+    return hash_password(password)  # argon2 takes ~0.3 s: once per password per session
+
+
+def build_review_app(tmp: Path, tracker_url: str, **overrides: Any) -> ReviewApp:
+    """A review app with one admin and one reviewer."""
+    settings = make_settings(tmp, tracker_url, **overrides)
+    app = create_app(settings)
+    with app.state.sessions() as db:
+        db.add(User(username=ADMIN[0], password_hash=_hash(ADMIN[1]), role="admin"))
+        db.add(User(username=REVIEWER[0], password_hash=_hash(REVIEWER[1]), role="reviewer"))
+        db.commit()
+    return ReviewApp(app, settings, settings.path(settings.export_dir))
+
+
+@pytest.fixture
+def review_app(tmp_path: Path, sqlite_conversations: Conversations) -> ReviewApp:
+    """The review app on the stack's SQLite tracker store."""
+    return build_review_app(tmp_path, sqlite_conversations.tracker_url)
+
+
+@pytest.fixture
+def offline_app(tmp_path: Path) -> ReviewApp:
+    """The review app on an empty tracker store (no Rasa needed): auth and page tests."""
+    return build_review_app(tmp_path, f"sqlite:///{tmp_path / 'empty-tracker.db'}")
+
+
+def rasa_validate(*data: Path) -> subprocess.CompletedProcess[str]:
+    """The project's ``rasa data validate`` with extra data directories."""
+    return subprocess.run(
+        [str(RASA_BIN), "data", "validate", "--domain", "bot/domain", "--data", "nlu_data",
+         *map(str, data), "bot/rules", "--config", "config.yml"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2",
+             "SQLALCHEMY_SILENCE_UBER_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
