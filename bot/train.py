@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 INPUTS = ("config.yml", "bot/domain", "bot/rules", "bot/stories", "nlu_data", "bot/components")
 TRAINING_DATA = ("nlu_data", "bot/rules", "bot/stories")
+KEEP_MODELS = 3
 
 
 def content_hash(root: Path = ROOT) -> str:
@@ -57,7 +58,15 @@ def train(out: Path, force: bool = False) -> Path:
     started = time.monotonic()
     subprocess.run(command, check=True, cwd=ROOT)
     print(f"Trained {model.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
+    prune(out, keep=KEEP_MODELS)
     return model
+
+
+def prune(out: Path, keep: int) -> None:
+    """Deletes all but the ``keep`` newest models (the newest is the one `rasa run` loads)."""
+    models = sorted(out.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in models[keep:]:
+        old.unlink()
 
 
 def main() -> None:
