@@ -1,0 +1,62 @@
+"""Tracker store of the embedded default: SQLite with a write-through in-memory cache.
+
+Rasa's SQL tracker store reads every event of a conversation back from the database and
+rebuilds the tracker on each message. In the embedded default one Rasa process owns the SQLite
+file, so the tracker it saved last is still correct: this store keeps recently active
+conversations in memory (least recently used first out) and still writes every event to SQLite,
+so conversations survive a restart and the staff review app reads them. SQLite runs in WAL mode
+so the review app's reads never block the assistant's writes.
+
+Not for several Rasa processes sharing one database: the production profile
+(``bot/endpoints.production.yml``) uses Rasa's plain SQL tracker store on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Optional, Text
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import event
+
+
+def _sqlite_pragmas(connection: Any, _: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class CachedSQLiteTrackerStore(SQLTrackerStore):
+    """SQLite tracker store that serves active conversations from memory."""
+
+    def __init__(self, *args: Any, cache_size: int = 2000, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.engine.dispose()  # reconnect with the pragmas
+        self._cache: "OrderedDict[Text, DialogueStateTracker]" = OrderedDict()
+        self._cache_size = int(cache_size)
+
+    def _remember(self, tracker: DialogueStateTracker) -> None:
+        self._cache[tracker.sender_id] = tracker
+        self._cache.move_to_end(tracker.sender_id)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        """The conversation's tracker, from memory when it is active."""
+        cached = self._cache.get(sender_id)
+        if cached is not None:
+            self._cache.move_to_end(sender_id)
+            return cached
+        tracker = await super().retrieve(sender_id)
+        if tracker is not None:
+            self._remember(tracker)
+        return tracker
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Writes the new events to SQLite, then keeps the tracker in memory."""
+        await super().save(tracker)
+        self._remember(tracker)
