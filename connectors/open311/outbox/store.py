@@ -10,9 +10,11 @@ from __future__ import annotations
 import secrets
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
+
+from ..sqlite import initialise, transaction
 
 __all__ = ["LOCAL_REF_ALPHABET", "OutboxStore", "new_local_ref"]
 
@@ -68,28 +70,10 @@ class OutboxStore:
     def __init__(self, path: Path, *, lease_seconds: float) -> None:
         self.path = path
         self.lease_seconds = lease_seconds
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, timeout=15, isolation_level=None)
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
-        finally:
-            conn.close()
+        initialise(path, _SCHEMA).close()
 
-    @contextmanager
-    def _connect(self, *, write: bool = False) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=15, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        try:
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
+    def _connect(self, *, write: bool = False) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self.path, write=write)
 
     def insert(self, service_code: str, draft_json: str, claim: str, now: float) -> tuple[str, str]:
         """Commit a new pending row, claimed by ``claim``; return ``(local_ref, key)``."""

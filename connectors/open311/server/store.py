@@ -11,11 +11,13 @@ import re
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ..sqlite import initialise, transaction
 
 __all__ = [
     "FIRST_SEQUENCE",
@@ -140,11 +142,8 @@ class RequestStore:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=15, isolation_level=None)
+        conn = initialise(self.path, _SCHEMA)
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
             conn.execute(
                 "INSERT INTO sqlite_sequence (name, seq) SELECT 'service_requests', ? "
                 "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'service_requests')",
@@ -153,20 +152,8 @@ class RequestStore:
         finally:
             conn.close()
 
-    @contextmanager
-    def _connect(self, *, write: bool = False) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=15, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        try:
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
+    def _connect(self, *, write: bool = False) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self.path, write=write)
 
     def create(
         self,
