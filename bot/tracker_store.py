@@ -14,7 +14,7 @@ Not for several Rasa processes sharing one database: the production profile
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Optional, Text
+from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -36,7 +36,7 @@ class CachedSQLiteTrackerStore(SQLTrackerStore):
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             self.engine.dispose()  # reconnect with the pragmas
-        self._cache: "OrderedDict[Text, DialogueStateTracker]" = OrderedDict()
+        self._cache: OrderedDict[str, DialogueStateTracker] = OrderedDict()
         self._cache_size = int(cache_size)
 
     def _remember(self, tracker: DialogueStateTracker) -> None:
@@ -45,7 +45,7 @@ class CachedSQLiteTrackerStore(SQLTrackerStore):
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
-    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The conversation's tracker, from memory when it is active."""
         cached = self._cache.get(sender_id)
         if cached is not None:
