@@ -2,7 +2,9 @@
 
 Runs ``make run`` (everything already installed, trained and indexed: a *warm* start), polls
 POST /webhooks/rest/webhook with "hello" until the assistant answers, then asks "hola" and
-checks both replies' languages, prints the seconds it took, and stops every process.
+checks both replies' languages and that the resident page (8000), the staff app (8001) and the
+Open311 backend (8311) answer on their ports, prints the seconds it took, and stops every
+process.
 
 Usage: ``python -m eval.startup_benchmark [--timeout 300]`` (ports 5005, 5055, 8000, 8001 and
 8311 must be free).
@@ -23,6 +25,20 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 URL = "http://127.0.0.1:5005/webhooks/rest/webhook"
 TARGET_SECONDS = 60.0
+WEB_URL = "http://127.0.0.1:8000/"
+REVIEW_URL = "http://127.0.0.1:8001/login"
+OPEN311_URL = "http://127.0.0.1:8311/open311/v2/services.json"
+
+
+def _status(url: str, timeout: float = 30) -> int:
+    """HTTP status of ``url`` once it answers (0 if it never does)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            return httpx.get(url, timeout=5).status_code
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    return 0
 
 
 def first_reply(timeout: float) -> float:
@@ -55,6 +71,8 @@ def main() -> None:
         hola = httpx.post(URL, json={"sender": "startup-es", "message": "hola"}, timeout=30)
         english = " ".join(m.get("text", "") for m in hello.json())
         spanish = " ".join(m.get("text", "") for m in hola.json())
+        # The resident page and the staff app come up under the same runner.
+        pages = {url: _status(url) for url in (WEB_URL, REVIEW_URL, OPEN311_URL)}
     finally:
         os.killpg(process.pid, signal.SIGINT)
         try:
@@ -64,7 +82,12 @@ def main() -> None:
     print(f"make run → first reply in {seconds:.1f} s (target ≤ {TARGET_SECONDS:.0f} s)")
     print(f"  hello → {english[:80]}…")
     print(f"  hola  → {spanish[:80]}…")
-    ok = seconds <= TARGET_SECONDS and "assistant" in english and "asistente" in spanish
+    for url, status in pages.items():
+        print(f"  {url} → HTTP {status}")
+    ok = (
+        seconds <= TARGET_SECONDS and "assistant" in english and "asistente" in spanish
+        and all(status == 200 for status in pages.values())
+    )
     sys.exit(0 if ok else 1)
 
 
