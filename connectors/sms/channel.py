@@ -31,6 +31,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors.rest.channel import reply_when_silent
 from connectors.sms.errors import SMSError
 from connectors.sms.gateway import GenericHTTPGateway, SMSGateway, TwilioGateway
 from connectors.sms.handler import SMSWebhookHandler, UserTurn, WebhookRequest
@@ -48,25 +49,6 @@ _SETTINGS = (
     "send_url",
     "db_path",
 )
-
-
-async def _reply_when_silent(
-    request: Request, sender_id: str, collector: CollectingOutputChannel
-) -> None:
-    """Adds the domain's ``utter_service_unavailable`` when a turn produced no message."""
-    agent = getattr(request.app.ctx, "agent", None)
-    if collector.messages or agent is None or agent.tracker_store is None:
-        return
-    try:
-        tracker = await agent.tracker_store.retrieve(sender_id)
-        if tracker is None:
-            return
-        reply = await agent.nlg.generate("utter_service_unavailable", tracker, SMSInput.name())
-    except Exception:  # the apology must never become an error of its own
-        logger.exception("sms.silent_reply.failed")
-        return
-    if reply:
-        await collector.send_response(sender_id, reply)
 
 
 class SMSOutputChannel(CollectingOutputChannel):
@@ -168,7 +150,7 @@ class SMSInput(InputChannel):
                         metadata=turn.metadata,
                     )
                 )
-                await _reply_when_silent(request, turn.sender_id, collector)
+                await reply_when_silent(request, turn.sender_id, collector)
                 return collector.messages
 
             web_request = WebhookRequest(
