@@ -62,7 +62,7 @@ encoder: $(VENV)/.installed
 model: $(RASA_VENV)/.installed encoder
 	@$(RASA_PY) -m bot.train
 
-index: $(VENV)/.installed
+index: $(VENV)/.installed encoder
 	@$(PY) -m knowledge_base.index
 
 # --- run --------------------------------------------------------------------------------------

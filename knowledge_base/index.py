@@ -28,7 +28,6 @@ import argparse
 import json
 import os
 import time
-import warnings
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -43,9 +42,12 @@ from knowledge_base.translation import TranslationTable, sentences
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+    from bot.encoder.runtime import SentenceEncoder
+
 INDEX_DIR = Path(__file__).resolve().parent / "index"
 FORMAT_VERSION = "4"
 MODEL_NAME = "all-MiniLM-L6-v2"
+MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length: longer texts are cut there
 SPACES = ("en", "es", "gloss")  # centroid spaces: English, Spanish, English + glossed Spanish
 CLASSIFIER_C = 20.0  # inverse L2 strength of the article classifiers (not tuned on benchmarks)
 
@@ -69,7 +71,7 @@ def model_path() -> str:
 
 @lru_cache(maxsize=1)
 def load_encoder() -> SentenceTransformer:
-    """The sentence encoder, offline, on the CPU, one thread (steady latency under load)."""
+    """The sentence-transformers encoder, offline, on the CPU (one thread unless building)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import torch
@@ -81,66 +83,33 @@ def load_encoder() -> SentenceTransformer:
     return encoder
 
 
-def _tokens(texts: list[str]) -> Any:
-    encoder = load_encoder()
-    return encoder.tokenizer(
-        texts, padding=True, truncation=True, max_length=encoder.max_seq_length,
-        return_tensors="pt",
-    )
-
-
 @lru_cache(maxsize=1)
-def _single_text_model() -> Any:
-    """The transformer traced and frozen by TorchScript for one unpadded text at a time.
+def query_encoder() -> SentenceEncoder | None:
+    """The same model exported to ONNX (``make encoder``), or None when it is not exported.
 
-    About a third faster than eager PyTorch on one thread, with the same vectors; it is
-    checked against the eager model once and not used (None) if tracing fails or differs.
+    For one short query onnxruntime is about twice as fast as PyTorch on one thread, with the
+    same vectors (``tests/knowledge_base`` checks them against sentence-transformers).
     """
-    import torch
+    from bot.encoder.export import DEFAULT_OUT
+    from bot.encoder.runtime import SentenceEncoder
 
-    model: Any = load_encoder()[0].auto_model
-    probe = _tokens(["where do i pay a parking ticket for my car"])
-    try:
-        with torch.inference_mode(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            traced: Any = torch.jit.trace(  # type: ignore[no-untyped-call]
-                model, (probe["input_ids"], probe["attention_mask"]), strict=False
-            )
-            traced = torch.jit.freeze(traced.eval())
-            check = _tokens(["dónde pago la multa de estacionamiento de mi carro, ya venció"])
-            expected = model(
-                input_ids=check["input_ids"], attention_mask=check["attention_mask"]
-            ).last_hidden_state
-            got = traced(check["input_ids"], check["attention_mask"])["last_hidden_state"]
-    except Exception:  # noqa: BLE001 - any tracing failure means: use the eager model
+    if not (DEFAULT_OUT / "model.onnx").exists():
         return None
-    if got.shape != expected.shape or not torch.allclose(got, expected, atol=1e-4):
-        return None
-    return traced
+    return SentenceEncoder(DEFAULT_OUT, threads=1, max_tokens=MAX_TOKENS)
 
 
 def embed(texts: list[str]) -> np.ndarray:
     """Normalised MiniLM vectors of a few short texts (the query path).
 
-    The same vectors as ``SentenceTransformer.encode(..., normalize_embeddings=True)``, with
-    less overhead: one text goes through the traced model, several through the eager one.
+    The vectors of ``SentenceTransformer.encode(..., normalize_embeddings=True)``: from the ONNX
+    export when there is one, else from sentence-transformers itself.
     """
-    import torch
-
-    batch = _tokens(texts)
-    traced = _single_text_model() if len(texts) == 1 else None
-    with torch.inference_mode():
-        if traced is not None:
-            hidden = traced(batch["input_ids"], batch["attention_mask"])["last_hidden_state"]
-        else:
-            model: Any = load_encoder()[0].auto_model
-            hidden = model(
-                input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
-            ).last_hidden_state
-        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
-        pooled = torch.nn.functional.normalize(pooled, dim=-1)
-    vectors: np.ndarray = pooled.numpy().astype(np.float32)
+    encoder = query_encoder()
+    if encoder is not None:
+        return encoder.encode(texts)
+    vectors: np.ndarray = load_encoder().encode(
+        texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+    ).astype(np.float32)
     return vectors
 
 
@@ -205,6 +174,21 @@ def _classifier(vectors: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np
     return coef, intercept
 
 
+def _encode_all(texts: list[str], progress: bool) -> np.ndarray:
+    """Every text through sentence-transformers, on every core (queries then use one)."""
+    import torch
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    try:
+        vectors: np.ndarray = load_encoder().encode(
+            texts, batch_size=64, normalize_embeddings=True, show_progress_bar=progress,
+            convert_to_numpy=True,
+        ).astype(np.float32)
+    finally:
+        torch.set_num_threads(1)
+    return vectors
+
+
 def build(
     index_dir: Path = INDEX_DIR, progress: bool = True, articles_dir: Path = ARTICLES_DIR
 ) -> dict[str, Any]:
@@ -227,14 +211,7 @@ def build(
             entries.extend(Entry(article.id, lang, "question", q) for q in text.questions)
     spanish = [e for e in entries if e.language == "es"]
     glosses = [table.gloss(e.text) for e in spanish]
-    encoder = load_encoder()
-    vectors = encoder.encode(
-        [e.text for e in entries] + glosses,
-        batch_size=64,
-        normalize_embeddings=True,
-        show_progress_bar=progress,
-        convert_to_numpy=True,
-    ).astype(np.float32)
+    vectors = _encode_all([e.text for e in entries] + glosses, progress)
     position = {article_id: i for i, article_id in enumerate(ids)}
     owners = np.array([position[e.article_id] for e in [*entries, *spanish]])
     language = np.array([e.language for e in entries] + ["gloss"] * len(spanish))

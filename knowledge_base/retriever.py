@@ -38,7 +38,7 @@ import numpy as np
 
 from knowledge_base.articles import ARTICLES_DIR, Article, load_articles
 from knowledge_base.bm25 import BM25
-from knowledge_base.index import INDEX_DIR, SPACES, embed, load_encoder
+from knowledge_base.index import INDEX_DIR, SPACES, embed
 from knowledge_base.text import guess_language, tokenize
 from knowledge_base.translation import (
     SPANISH_DIMINUTIVES,
@@ -147,8 +147,7 @@ class Retriever:
             json.loads((index_dir / "translation.json").read_text())
         )
         self._calibration = calibration or {}
-        load_encoder()
-        embed(["warm up"])  # traces the encoder now, not during a resident's first question
+        embed(["warm up"])  # loads the encoder now, not during a resident's first question
 
     @classmethod
     def load(

@@ -15,7 +15,9 @@ MAX_TOKENS = 128
 class SentenceEncoder:
     """all-MiniLM-L6-v2 sentence embeddings (384 floats, unit length) from ONNX."""
 
-    def __init__(self, directory: Path = DEFAULT_OUT, threads: int = 1) -> None:
+    def __init__(
+        self, directory: Path = DEFAULT_OUT, threads: int = 1, max_tokens: int = MAX_TOKENS
+    ) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -31,7 +33,7 @@ class SentenceEncoder:
             str(model), options, providers=["CPUExecutionProvider"]
         )
         self._tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
-        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._tokenizer.enable_truncation(max_tokens)
         self._tokenizer.enable_padding()
 
     @property

@@ -10,9 +10,10 @@ import statistics
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from knowledge_base.index import is_current
+from knowledge_base.index import MAX_TOKENS, embed, is_current, load_encoder, query_encoder
 from knowledge_base.retriever import Retriever
 
 
@@ -123,3 +124,13 @@ def test_retrieval_is_fast(retriever: Retriever) -> None:
         retriever.search(question)
         timings.append(time.perf_counter() - started)
     assert statistics.median(timings) < 0.1  # ~10-15 ms on a busy 2-core machine
+
+
+def test_queries_are_embedded_like_the_index() -> None:
+    """The ONNX query encoder gives the vectors sentence-transformers gave the index."""
+    questions = ["where do i pay a parking ticket", "se me rompió el bote azul",
+                 "my neighbor's dog barks all night " * 40]  # longer than the model's limit
+    assert query_encoder() is not None, "run `make encoder`: queries would use PyTorch"
+    indexed = load_encoder().encode(questions, normalize_embeddings=True)
+    assert load_encoder().max_seq_length == MAX_TOKENS
+    assert np.abs(embed(questions) - indexed).max() < 1e-4
