@@ -132,6 +132,56 @@ def test_the_real_assistants_4xx_passes_through_the_proxy(
     assert reply.json()["message"]["es"]
 
 
+def test_a_slow_history_does_not_wipe_a_message_sent_meanwhile(
+    webchat: Service, chromium: Any
+) -> None:
+    """The page asks for the conversation so far; the resident sends before it arrives."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    held: dict[str, list[Any]] = {"history": [], "chat": []}
+
+    def hold_first(kind: str) -> Any:
+        def handler(route: Any) -> None:
+            if held[kind]:
+                route.continue_()
+            else:
+                held[kind].append(route)
+
+        return handler
+
+    def wait_held(kind: str) -> Any:
+        while not held[kind]:
+            page.wait_for_timeout(20)
+        return held[kind][0]
+
+    try:
+        page = context.new_page()
+        page.route("**/api/history*", hold_first("history"))
+        page.route("**/api/chat", hold_first("chat"))
+        widget = Widget(page, base_url(webchat))
+        page.goto(widget.url)
+        history = wait_held("history")
+        stale = history.fetch()  # the conversation as it is now: empty
+
+        page.focus("#webchat-input")
+        page.keyboard.type("hello")
+        page.keyboard.press("Enter")
+        chat = wait_held("chat")  # "hello" is on screen, on its way to the assistant
+        assert widget.texts() == ["hello"]
+
+        history.fulfill(response=stale)  # the old, empty history arrives now
+        widget.wait_ready()
+        assert widget.texts() == ["hello"]
+
+        chat.continue_()
+        reply = widget.wait_reply(0)
+        assert "City of Los Angeles 311 assistant" in reply[-1]
+        page.wait_for_load_state("networkidle")
+        assert widget.texts() == ["hello", *reply]
+        assert widget.errors == []
+    finally:
+        context.close()
+
+
 def test_lost_connection_shows_reconnecting_keeps_the_message_and_recovers(
     rasa_stack: Stack, new_widget: Any, tmp_path: Path, screenshots: Path
 ) -> None:

@@ -48,6 +48,7 @@
     offline: false,
     historyLoaded: false,
     reloadHistory: false,
+    sends: 0, // messages sent so far: a history fetched before the latest one is out of date
     retryDelay: RETRY_FIRST_MS,
     retryTimer: 0,
     quickButtons: [],
@@ -402,6 +403,7 @@
       return Promise.resolve(false);
     }
     state.busy = true;
+    state.sends += 1;
     var offered = state.quickButtons;
     var bubble = shown === null ? null : renderMessage("user", shown || text);
     if (opts.quickReply) {
@@ -489,6 +491,7 @@
 
   function loadHistory() {
     var url = "/api/history?sender=" + encodeURIComponent(state.sender);
+    var sendsBefore = state.sends;
     return fetch(url, { cache: "no-store", credentials: "same-origin" })
       .then(function (response) {
         if (response.status === 400) {
@@ -502,6 +505,11 @@
         return response.json();
       })
       .then(function (history) {
+        if (state.sends !== sendsBefore) {
+          // The resident sent a message while this was on its way: the history may not have
+          // it, and drawing it would wipe their message from the screen. send() loads again.
+          return;
+        }
         state.historyLoaded = true;
         state.reloadHistory = false;
         if (history.language) {
