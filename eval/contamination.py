@@ -27,18 +27,13 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from eval.retrieval_benchmark import BENCHMARK, HELDOUT, load_benchmark
 from knowledge_base.articles import ARTICLES_DIR, load_articles
 from knowledge_base.text import words
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCHMARK = ROOT / "eval" / "data" / "retrieval_benchmark.yml"
-HELDOUT = ROOT / "eval" / "data" / "retrieval_heldout.yml"
 THRESHOLD = 0.6
 
 
@@ -76,13 +71,10 @@ def similarity(a: Words, b: Words) -> float:
     return min(order, content)
 
 
-def benchmark_questions(paths: Iterable[Path] = (BENCHMARK,)) -> list[dict[str, str]]:
-    """Every question (answerable or not) of the benchmark files that exist."""
-    questions: list[dict[str, str]] = []
-    for path in paths:
-        if path.exists():
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            questions += data.get("questions", []) + data.get("unanswerable", [])
+def benchmark_questions(path: Path = BENCHMARK) -> list[dict[str, str]]:
+    """Every question of a benchmark file, answerable or not."""
+    data = load_benchmark(path)
+    questions: list[dict[str, str]] = data.get("questions", []) + data.get("unanswerable", [])
     return questions
 
 
@@ -117,8 +109,8 @@ def main() -> None:
     parser.add_argument("--heldout", action="store_true",
                         help=f"compare with {HELDOUT.name} instead (for information)")
     args = parser.parse_args()
-    found = overlaps(args.threshold, questions=benchmark_questions(
-        (HELDOUT,) if args.heldout else (BENCHMARK,)))
+    found = overlaps(args.threshold,
+                     questions=benchmark_questions(HELDOUT if args.heldout else BENCHMARK))
     for overlap in found:
         print(f"{overlap.similarity:.2f} {overlap.language} {overlap.article_id}\n"
               f"     article:   {overlap.paraphrase}\n     benchmark: {overlap.question}")
