@@ -26,7 +26,6 @@ from connectors.geo.names import (
     CA_CITIES_OUTSIDE_COUNTY,
     CITY_ALIASES,
     OTHER_PLACE_ALIASES,
-    STATE_NAMES,
     US_CITIES,
     fold,
     zip_state,
@@ -111,6 +110,7 @@ class Areas:
         self._ncs = _layer(data_dir / "neighborhood_councils.geojson.gz")
         self._jurisdictions = _layer(data_dir / "jurisdictions.geojson.gz")
         self._communities = _layer(data_dir / "communities.geojson.gz")
+        self._census = _layer(data_dir / "census_places.geojson.gz")
         self.zips: dict[str, ZipInfo] = {}
         with gzip.open(data_dir / "zip_crosswalk.csv.gz", "rt", encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
@@ -165,12 +165,11 @@ class Areas:
             return Jurisdiction(kind="outside_county", name="outside Los Angeles County")
         if other.get("type") == "city":
             return Jurisdiction(kind="other_city", name=str(other["name"]))
-        return Jurisdiction(
-            kind="unincorporated",
-            name=UNINCORPORATED,
-            community=community_name if community and community.get("type") == "Unincorporated"
-            else None,
-        )
+        if not (community and community.get("type") == "Unincorporated"):
+            census = self._first(self._census, lat, lon)
+            community_name = str(census["name"]) if census and census.get("kind") != \
+                "incorporated city" else None
+        return Jurisdiction(kind="unincorporated", name=UNINCORPORATED, community=community_name)
 
     def community_of(self, lat: float, lon: float) -> str | None:
         """The statistical-area community of a point, if any."""
@@ -217,10 +216,14 @@ class Areas:
                       "city of los angeles", "city of la", "ciudad de los angeles",
                       "los angeles city"):
             places[alias] = TypedPlace("Los Angeles", "la_alias")
-        for name in STATE_NAMES.values():
-            if name != "California":
-                places.setdefault(fold(name), TypedPlace(name, "other_state", name))
         return places
+
+    def community_zips(self, name: str) -> frozenset[str]:
+        """ZIP codes whose USPS place name is ``name`` ("Sherman Oaks" → 91403, 91423 …)."""
+        return frozenset(
+            info.zip_code for info in self.zips.values()
+            if name in (info.usps_city, *info.usps_other) and info.share_in_city
+        )
 
     def zip_info(self, zip_code: str) -> ZipInfo | None:
         """The crosswalk row of a ZIP code in or around Los Angeles County."""

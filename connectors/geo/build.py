@@ -7,6 +7,8 @@ files the service loads at run time, so a fresh clone needs nothing outside the 
 * ``council_districts.geojson.gz``, ``neighborhood_councils.geojson.gz``,
   ``jurisdictions.geojson.gz`` (88 cities + unincorporated County) and ``communities.geojson.gz``
   (Countywide Statistical Areas) — simplified by about 5 m, used only to *name* a place;
+* ``census_places.geojson.gz`` — Census 2018 places (cities and CDPs such as "Marina del
+  Rey"), generalised: names an unincorporated point the statistical areas leave unnamed;
 * ``zip_crosswalk.csv.gz`` — share of each ZIP inside the City and who holds the rest;
 * ``address_points.csv.gz``, ``intersections.csv.gz``, ``streets.csv.gz`` — the street
   gazetteer, rebuilt from the address points and observed intersections.
@@ -16,7 +18,8 @@ records that the gazetteer must not contain. A record is held out when the SHA-2
 normalised key — ``"3127 S BEVERLY DR"`` for an address, the two street names sorted and
 joined by ``" AT "`` for an intersection — falls in the first :data:`ADDRESS_HOLDOUT_PER_MILLE`
 (intersections: :data:`INTERSECTION_HOLDOUT_PER_MILLE`) of 1000 buckets. Every address point
-and intersection with a held-out key is left out, whatever its source (MyLA311 or LADOT), and
+and intersection with a held-out key is left out, whatever its source (MyLA311 or LADOT, and
+for an LADOT block face before and after its direction is inferred), and
 the street table is recomputed from what is left, so a street seen only in held-out records is
 unknown to the service, as a street missing from the partial gazetteer would be.
 """
@@ -166,6 +169,12 @@ def build(source: Path, target: Path = DATA_DIR) -> dict[str, int]:
             simplify=False,
         ),
     )
+    _write_json_gz(
+        target / "census_places.geojson.gz",
+        _features(
+            source / "la_county_census_places_2018.geojson", {"name": "name", "kind": "kind"}
+        ),
+    )
     counts["zips"] = _write_csv_gz(
         target / "zip_crosswalk.csv.gz",
         ["zip", "share_in_city", "status", "other_jurisdictions", "usps_city", "usps_other"],
@@ -180,11 +189,16 @@ def build(source: Path, target: Path = DATA_DIR) -> dict[str, int]:
 
 
 def _build_gazetteer(source: Path, target: Path) -> dict[str, int]:
+    rows = list(_read_csv(source / "la_address_points_311_ladot.csv.gz"))
+    original = [
+        address_key(r["house_number"], r["dir"], r["street_name"], r["suffix"]) for r in rows
+    ]
+    _infer_directions(rows)
     points = []
     dropped_points = 0
-    for row in _read_csv(source / "la_address_points_311_ladot.csv.gz"):
+    for row, before in zip(rows, original, strict=True):
         key = address_key(row["house_number"], row["dir"], row["street_name"], row["suffix"])
-        if is_held_out_address(key):
+        if is_held_out_address(key) or is_held_out_address(before):
             dropped_points += 1
             continue
         points.append(row)
@@ -196,7 +210,6 @@ def _build_gazetteer(source: Path, target: Path) -> dict[str, int]:
             continue
         intersections.append(row)
 
-    _infer_directions(points)
     n_points = _write_csv_gz(
         target / "address_points.csv.gz",
         ["number", "dir", "name", "suffix", "zip", "lat", "lon"],

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from connectors.geo.names import split_suffix
 
@@ -76,6 +76,7 @@ class Fix:
     exact: bool = False
     observed: bool = False
     metres_apart: float = 0.0
+    gap: float = 0.0  # house numbers between the one asked and the nearest known
 
 
 def _to_xy(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -232,9 +233,9 @@ class Gazetteer:
             return [(self._nospace[squeezed], 0)]
         if any(ch.isdigit() for ch in name) or len(name) < 4:
             return []
-        limit = 1 if len(name) < 7 else 2
+        limit = 1 if len(name) < 10 else 2  # edits, a swap of two letters counting as one
         found = process.extract(
-            name, self._names, scorer=Levenshtein.distance, score_cutoff=limit, limit=6
+            name, self._names, scorer=OSA.distance, score_cutoff=limit, limit=6
         )
         return [(str(candidate), int(edits)) for candidate, edits, _ in found]
 
@@ -247,13 +248,15 @@ class Gazetteer:
 
     # --- addresses ----------------------------------------------------------------------------
     def locate_address(
-        self, number: int, street: Street, direction: str = "", zip_code: str = ""
+        self, number: int, street: Street, direction: str = "",
+        zip_codes: frozenset[str] = frozenset(),
     ) -> Fix | None:
         """Places a house number on a known street.
 
         Interpolates between the nearest lower and higher known numbers of the same
-        direction prefix (and ZIP, when typed); uses the nearest number when only one side is
-        known or when the two neighbours are too far apart to be one stretch of street.
+        direction prefix (and ZIP codes, when the resident typed a ZIP or a community); uses
+        the nearest number when only one side is known or when the two neighbours are too far
+        apart to be one stretch of street.
 
         Returns:
             The point, or ``None`` when the street has no address points.
@@ -266,13 +269,16 @@ class Gazetteer:
         best: tuple[float, Fix] | None = None
         for d in wanted:
             numbers, lat, lon, zips = self._groups[(street.name, street.suffix, d)]
-            if zip_code:
-                keep = np.array([z in (zip_code, "") for z in zips])
+            if zip_codes:
+                keep = np.array([z in zip_codes for z in zips])
+                if not keep.any():
+                    keep = np.array([not z for z in zips])
                 if keep.any() and not keep.all():
                     numbers, lat, lon = numbers[keep], lat[keep], lon[keep]
                     zips = [z for z, k in zip(zips, keep, strict=True) if k]
             fix, gap = _interpolate(number, numbers, lat, lon, zips)
-            fix = Fix(fix.lat, fix.lon, fix.confidence, d or direction, fix.zip_code, fix.exact)
+            fix = Fix(fix.lat, fix.lon, fix.confidence, d or direction, fix.zip_code, fix.exact,
+                      gap=gap)
             rank = gap + (0 if d == direction else 0.5)
             if best is None or rank < best[0]:
                 best = (rank, fix)
@@ -313,7 +319,7 @@ class Gazetteer:
         crossing = _line_crossing(cloud_a, cloud_b, p, q)
         if crossing is not None:
             x, y = crossing
-            return Fix(float(y / _Y), float(x / _X), 0.8 if distance <= 400 else 0.6,
+            return Fix(float(y / _Y), float(x / _X), 0.8 if distance <= 600 else 0.6,
                        metres_apart=distance)
         x, y = (p + q) / 2
         return Fix(float(y / _Y), float(x / _X), 0.5, metres_apart=distance)
@@ -349,10 +355,13 @@ def _match_cached(
         top = streets[0].observations
         for street in streets:
             score = 1.0 - 0.1 * edits
-            if suffix:
-                score -= 0.0 if street.suffix == suffix else 0.2
+            if suffix and street.suffix != suffix:
+                score -= 0.2 if edits == 0 else 0.45  # a typo *and* another suffix: no
             else:
                 score -= 0.05 * (1 - street.observations / top)
+                if street.suffix == "ST" and name[:1].isdigit():
+                    score += 0.03  # "41st" alone is 41st Street
+
             if zip_code and zip_code in street.zips:
                 score += 0.05
             matches.append(StreetMatch(street, round(score, 4), edits))

@@ -77,7 +77,7 @@ UNIT_WORDS = frozenset(
 # Words that never start or end a street name: what residents put around a location.
 LEAD_WORDS = frozenset(
     """
-    its it is the a an at on in of near by to from next front behind across outside inside
+    its it is the a an at on in of near by to from next behind across outside inside
     corner corners intersection intersections cross crossing street streets between address
     location located live lives my our your his her their this that there here right just
     please pls its im i we he she they you is are was were be been near nearby around about

@@ -47,6 +47,7 @@ class _Reading:
     text: StreetText
     street: Street | None
     words: int
+    edits: int = 0
 
     @property
     def exact(self) -> bool:
@@ -117,7 +118,9 @@ class OfflineLocationService:
             return self._address(number, reading, typed, tail.state, zip_code)
         crossing = self._best_intersection(core, zip_code)
         landmark = self._landmark(tokens)
-        if crossing is not None and (landmark is None or all(r.exact for r in crossing)):
+        if crossing is not None and (
+            landmark is None or all(r.score >= UNKNOWN_WITH_SUFFIX for r in crossing)
+        ):
             return self._intersection(crossing[0], crossing[1], typed, tail.state, zip_code)
         if landmark is not None:
             return self._landmark_place(landmark, typed, tail.state, zip_code)
@@ -164,7 +167,13 @@ class OfflineLocationService:
     def _is_place(self, phrase: str) -> bool:
         return phrase in self.areas.places
 
-    def _read(self, words: list[str], zip_code: str) -> _Reading | None:
+    def _read(self, words: list[str], zip_code: str, bare: bool = False) -> _Reading | None:
+        """Scores one reading of a street phrase against the gazetteer.
+
+        A name the gazetteer knows only with another suffix than the one typed is kept as
+        typed (the gazetteer is partial). ``bare`` also accepts an unknown name without a
+        suffix (the other side of an intersection whose first street is known).
+        """
         text = parse_street(words)
         if text is None:
             return None
@@ -178,23 +187,52 @@ class OfflineLocationService:
             matches = self.gazetteer.match(name, suffix, zip_code)
             if matches and (best is None or matches[0].score > best.score):
                 best = matches[0]
-        if best is not None and best.score >= MIN_KNOWN_SCORE:
-            bonus = 0.05 if text.suffix and text.suffix == best.street.suffix else 0.0
-            return _Reading(best.score + bonus, text, best.street, len(words))
+        if best is not None and best.score >= MIN_KNOWN_SCORE and not (
+            text.suffix and text.suffix != best.street.suffix
+        ):
+            bonus = 0.05 if text.suffix else 0.0
+            return _Reading(best.score + bonus, text, best.street, len(words), best.edits)
         if text.suffix and text.name.replace(" ", "").isalnum():
             return _Reading(UNKNOWN_WITH_SUFFIX, text, None, len(words))
+        if bare and 1 <= len(words) <= 2 and all(
+            w.isalpha() and len(w) >= 4 and w not in LEAD_WORDS for w in words
+        ):
+            return _Reading(0.15, text, None, len(words))
         return None
+
+    @staticmethod
+    def _pick(readings: list[_Reading]) -> _Reading | None:
+        """The reading of one street phrase to keep, among its lengths.
+
+        A reading that reaches a typed suffix beats a shorter one that stops before it ("e
+        cato st" is not "E St"); an exact match beats an unknown name, and an unknown name
+        that is longer beats a typo-corrected shorter one ("royal hills dr" is not "Hill Dr").
+        """
+        if not readings:
+            return None
+        if any(r.text.suffix for r in readings):
+            readings = [r for r in readings if r.text.suffix]
+        exact = [r for r in readings if r.street is not None and r.edits == 0]
+        if exact:
+            return max(exact, key=lambda r: (r.score, r.words))
+        fuzzy = [r for r in readings if r.street is not None]
+        unknown = [r for r in readings if r.street is None]
+        if fuzzy and unknown and max(u.words for u in unknown) > max(f.words for f in fuzzy):
+            return max(unknown, key=lambda r: (r.words, r.score))
+        return max(readings, key=lambda r: (r.score, r.words))
 
     def _best_address(self, core: list[str], zip_code: str) -> tuple[int, _Reading] | None:
         best: tuple[tuple[float, int], int, _Reading] | None = None
         for number, run in address_candidates(core):
-            for words in street_prefixes(run):
-                reading = self._read(words, zip_code)
-                if reading is None:
-                    continue
-                rank = (reading.score, reading.words)
-                if best is None or rank > best[0]:
-                    best = (rank, number, reading)
+            readings = [
+                r for r in (self._read(words, zip_code) for words in street_prefixes(run)) if r
+            ]
+            reading = self._pick(readings)
+            if reading is None:
+                continue
+            rank = (reading.score, reading.words)
+            if best is None or rank > best[0]:
+                best = (rank, number, reading)
         return (best[1], best[2]) if best else None
 
     def _best_intersection(
@@ -202,19 +240,24 @@ class OfflineLocationService:
     ) -> tuple[_Reading, _Reading] | None:
         best: tuple[tuple[float, int], _Reading, _Reading] | None = None
         cache: dict[tuple[str, ...], _Reading | None] = {}
-        for left_words, right_words in intersection_candidates(core):
-            sides = []
-            for words in (left_words, right_words):
-                key = tuple(words)
-                if key not in cache:
-                    cache[key] = self._read(words, zip_code)
-                sides.append(cache[key])
-            left, right = sides
+
+        def read(words: list[str]) -> _Reading | None:
+            key = tuple(words)
+            if key not in cache:
+                cache[key] = self._read(words, zip_code, bare=True)
+            return cache[key]
+
+        for lefts, rights in intersection_candidates(core):
+            left = self._pick([r for r in map(read, lefts) if r])
+            right = self._pick([r for r in map(read, rights) if r])
             if left is None or right is None:
                 continue
-            if not (left.exact or right.exact or (left.text.suffix and right.text.suffix)):
+            known = [r for r in (left, right) if r.street is not None and r.edits == 0]
+            suffixed = left.text.suffix and right.text.suffix
+            bare = [r for r in (left, right) if r.score < UNKNOWN_WITH_SUFFIX]
+            if not (known or suffixed) or (bare and not known):
                 continue
-            if left.street is not None and right.street is not None and left.street == right.street:
+            if left.street is not None and left.street == right.street:
                 continue
             rank = (left.score + right.score, left.words + right.words)
             if best is None or rank > best[0]:
@@ -250,9 +293,22 @@ class OfflineLocationService:
         unconfirmed: list[str] = []
         fix: Fix | None = None
         direction = reading.text.direction
+        zips = frozenset({zip_code}) if zip_code else frozenset().union(
+            *(self.areas.community_zips(t.name) for t in typed if t.cls == "city")
+        )
+        if reading.street is not None and not reading.text.suffix:
+            # "19800 W Nordhoff": the suffix whose numbers reach 19800 (Pl, not St).
+            options = []
+            for street in self.gazetteer.by_name[reading.street.name]:
+                found = self.gazetteer.locate_address(number, street, direction, zips)
+                if found is not None:
+                    options.append((found.gap, -street.observations, street))
+            if options:
+                reading = _Reading(reading.score, reading.text, min(options)[2], reading.words,
+                                   reading.edits)
         if reading.street is not None:
             confirmed.append("street")
-            fix = self.gazetteer.locate_address(number, reading.street, direction, zip_code)
+            fix = self.gazetteer.locate_address(number, reading.street, direction, zips)
             if fix is not None:
                 direction = direction or fix.direction
                 known = self.gazetteer.number_range(reading.street)

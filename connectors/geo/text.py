@@ -108,10 +108,47 @@ def _place_before_ok(previous: str, rest: list[str]) -> bool:
         return False
     if previous == ",":
         return True
+    if previous.isdigit() or previous in DIRECTIONS and not (
+        len(rest) >= 2 and rest[-2] in SUFFIXES
+    ):
+        return False  # "1483 W Exposition", "7100 N Tujunga": the street itself
     if previous in LEAD_WORDS and previous not in ("in", "en"):
         return False
     street_words = [t for t in rest if t not in LEAD_WORDS and t != ","]
     return len(street_words) >= 2
+
+
+def _split_state(
+    tokens: list[str], zip_code: str, is_place: Callable[[str], bool]
+) -> tuple[list[str], str]:
+    """Takes a state off the end: "…, NV", "… CA 90012", "Chicago IL", "…, Texas".
+
+    A two-letter code that is also a street word ("CT" court, "IN", "OR") counts only after a
+    comma, before a ZIP code, or after a place name; "LA" is Los Angeles unless the ZIP is in
+    Louisiana.
+    """
+    last = tokens[-1]
+
+    def after_place(words: int) -> bool:
+        return any(is_place(" ".join(tokens[-words - n:-words])) for n in (1, 2, 3)
+                   if len(tokens) > words + n)
+
+    explicit = tokens[-2] == "," or bool(zip_code)
+    if last == "la":
+        if zip_code and zip_state(zip_code) == "Louisiana":
+            return _strip_end(tokens[:-1]), "Louisiana"
+        return tokens, ""
+    if last in STATE_ABBREVIATIONS:
+        if last == "ca" and tokens[-2] not in SUFFIXES or explicit or after_place(1):
+            return _strip_end(tokens[:-1]), STATE_ABBREVIATIONS[last]
+        return tokens, ""
+    for words in (3, 2, 1):
+        phrase = " ".join(tokens[-words:])
+        if len(tokens) > words and phrase in STATE_NAMES:
+            if tokens[-words - 1] == "," or explicit or phrase in ("california", "calif") \
+                    or after_place(words):
+                return _strip_end(tokens[:-words]), STATE_NAMES[phrase]
+    return tokens, ""
 
 
 def split_tail(tokens: list[str], is_place: Callable[[str], bool]) -> tuple[list[str], Tail]:
@@ -131,33 +168,13 @@ def split_tail(tokens: list[str], is_place: Callable[[str], bool]) -> tuple[list
     tokens = _strip_end(list(tokens))
     zip_code, state = "", ""
     places: list[str] = []
-    for _ in range(3):
-        changed = False
-        if not zip_code and len(tokens) > 1 and _ZIP.match(tokens[-1]):
-            zip_code = tokens[-1][:5]
-            tokens = _strip_end(tokens[:-1])
-            changed = True
-        if not state and len(tokens) > 1:
-            last = tokens[-1]
-            explicit = tokens[-2] == "," or bool(zip_code)
-            if last == "la" and explicit:
-                if zip_code and zip_state(zip_code) == "Louisiana":
-                    state, tokens = "Louisiana", _strip_end(tokens[:-1])
-                    changed = True
-            elif last in STATE_ABBREVIATIONS and (explicit or last == "ca"):
-                if last != "ca" or tokens[-2] not in SUFFIXES:
-                    state, tokens = STATE_ABBREVIATIONS[last], _strip_end(tokens[:-1])
-                    changed = True
-            else:
-                for words in (3, 2, 1):
-                    phrase = " ".join(tokens[-words:])
-                    if len(tokens) > words and phrase in STATE_NAMES:
-                        before = tokens[-words - 1]
-                        if before == "," or zip_code or phrase in ("california", "calif"):
-                            state = STATE_NAMES[phrase]
-                            tokens = _strip_end(tokens[:-words])
-                            changed = True
-                            break
+    if len(tokens) > 1 and _ZIP.match(tokens[-1]):
+        zip_code = tokens[-1][:5]
+        tokens = _strip_end(tokens[:-1])
+    if len(tokens) > 1:
+        tokens, state = _split_state(tokens, zip_code, is_place)
+    for _ in range(2):
+        found = False
         for words in (4, 3, 2, 1):
             if len(tokens) <= words:
                 continue
@@ -168,10 +185,12 @@ def split_tail(tokens: list[str], is_place: Callable[[str], bool]) -> tuple[list
                 if tokens and tokens[-1] in ("in", "en"):
                     tokens = tokens[:-1]
                 tokens = _strip_end(tokens)
-                changed = True
+                found = True
                 break
-        if not changed:
+        if not found:
             break
+        if not zip_code and len(tokens) > 1 and _ZIP.match(tokens[-1]):
+            zip_code, tokens = tokens[-1][:5], _strip_end(tokens[:-1])  # "90291 Venice"
     # "… in Santa Monica near the pier": a place after "in"/"en" anywhere.
     for i, token in enumerate(tokens):
         if token not in ("in", "en"):
@@ -230,6 +249,8 @@ def parse_street(tokens: list[str]) -> StreetText | None:
             words = words[1:]  # "calle de la Paz" → "LA PAZ"
     if not words or words[0] in LEAD_WORDS and words[0] not in NAME_PARTICLES:
         return None
+    if len(words) == 1 and words[0] in SUFFIXES and not (suffix or type_hint):
+        return None  # "st" alone
     if words[-1] in LEAD_WORDS and words[-1] not in NAME_PARTICLES:
         return None
     names = [_name_token(w, len(words) == 1, bool(suffix or type_hint)) for w in words]
@@ -270,11 +291,13 @@ def street_prefixes(run: list[str]) -> Iterator[list[str]]:
         yield run[:end]
 
 
-def intersection_candidates(tokens: list[str]) -> Iterator[tuple[list[str], list[str]]]:
-    """``(left words, right words)`` around each joiner ("and", "&", "y", "at", "/"…).
+def intersection_candidates(
+    tokens: list[str],
+) -> Iterator[tuple[list[list[str]], list[list[str]]]]:
+    """The word runs a street may be on each side of every joiner ("and", "&", "y", "/"…).
 
-    Every left run ending at the joiner (up to six words back, not across a comma, another
-    joiner or a house number) is paired with every right run starting after it.
+    Left runs end at the joiner (up to eight words back, not across a comma or another joiner);
+    right runs start after it.
     """
     for j, token in enumerate(tokens):
         if token not in JOINERS or j == 0 or j == len(tokens) - 1:
@@ -282,11 +305,9 @@ def intersection_candidates(tokens: list[str]) -> Iterator[tuple[list[str], list
         lefts: list[list[str]] = []
         for start in range(j - 1, max(-1, j - 1 - MAX_STREET_WORDS - 2), -1):
             word = tokens[start]
-            if word in (",", "#") or word in JOINERS or _is_number(word):
+            if word in (",", "#") or word in JOINERS or _is_number(word) and len(word) > 3:
                 break
             lefts.append(tokens[start:j])
-        right_run = _run_forward(tokens, j + 1)
-        rights = list(street_prefixes(right_run))
-        for left in lefts:
-            for right in rights:
-                yield left, right
+        rights = list(street_prefixes(_run_forward(tokens, j + 1)))
+        if lefts and rights:
+            yield lefts, rights
