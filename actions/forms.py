@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import is_skip, language, latest_entity, latest_intent, plain_text
-from connectors.location import LocationError, parse_location
+from actions.location import read_location
 from connectors.open311.catalog import get_catalog
 from knowledge_base.safety import is_emergency
 
@@ -210,19 +210,18 @@ class ValidateServiceRequestForm(FormValidationAction):
     async def validate_address(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Parses the location and refuses places outside the City of Los Angeles."""
-        text = latest_entity(tracker, "address") or plain_text(value, 300)
-        try:
-            location = parse_location(text)
-        except LocationError as error:
-            dispatcher.utter_message(
-                response="utter_address_outside_city"
-                if error.reason == "outside_city"
-                else "utter_address_not_understood"
-            )
-            return {"address": None}
-        changes: dict[str, Any] = {"address": location.address_string}
-        if tracker.get_slot("requested_slot") == "confirm_request":
+        """Reads the location with the location service (actions/location.py).
+
+        A place in the City fills ``address`` with what the confirmation shows ("200 N Spring
+        St — Downtown, Council District 14") and the ``location_*`` slots with what is filed;
+        a place outside is named and refused; a split ZIP or a street without a number gets a
+        precise question; after two unusable answers the resident is offered another way.
+        """
+        reading = read_location(tracker, domain, value)
+        reading.say(dispatcher)
+        changes: dict[str, Any] = dict(reading.changes)
+        if changes.get("address") and tracker.get_slot("requested_slot") == "confirm_request":
+            changes.pop("location_prompted", None)
             changes.update(self._summary(tracker, changes))
         return changes
 

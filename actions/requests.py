@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.deps import get_outbox
 from actions.forms import NO_DESCRIPTION, attribute_slots, contact_fields
+from actions.location import LOCATION_SLOTS
 from connectors.open311.errors import Open311Error, Open311ServiceError
 from connectors.open311.models import ServiceRequestDraft
 
@@ -19,7 +20,7 @@ FORM_SLOTS = (
     "service_code", "address", "item_description", "item_count", "lights_out_count",
     "blocking_traffic", "vehicle_description", "animal_type", "graffiti_surface",
     "description", "contact_info", "confirm_request", "service_label", "request_details",
-    "contact_label", "media_url",
+    "contact_label", "media_url", *LOCATION_SLOTS,
 )
 
 
@@ -38,9 +39,13 @@ def build_draft(tracker: Tracker) -> ServiceRequestDraft:
     }
     description = tracker.get_slot("description")
     contact = contact_fields(tracker.get_slot("contact_info"))
+    lat, lon = tracker.get_slot("location_lat"), tracker.get_slot("location_lon")
     return ServiceRequestDraft(
         service_code=code,
-        address_string=tracker.get_slot("address"),
+        # The normalised address for the backend; ``address`` is what the resident was shown.
+        address_string=tracker.get_slot("location_address") or tracker.get_slot("address"),
+        lat=float(lat) if lat is not None and lon is not None else None,
+        long=float(lon) if lat is not None and lon is not None else None,
         attributes=attributes,
         description=None if description in (None, NO_DESCRIPTION) else description,
         email=contact.get("email"),

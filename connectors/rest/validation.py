@@ -7,6 +7,7 @@ the REST and web channels.
 from __future__ import annotations
 
 import json
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ MAX_MESSAGE_CHARS = 2000
 MAX_BODY_BYTES = 64 * 1024
 _SENDER_RE = re.compile(r"^[A-Za-z0-9_.:@+\-]{1,128}$")
 _ALLOWED_METADATA = {"channel", "media_url", "locale"}
+MAX_ACCURACY_M = 100_000.0
 
 
 class InvalidChatRequest(ValueError):
@@ -126,4 +128,42 @@ def parse_chat_request(body: bytes) -> ChatRequest:
             k: v for k, v in raw_metadata.items()
             if k in _ALLOWED_METADATA and isinstance(v, str) and len(v) <= 2048
         }
+        if raw_metadata.get("location") is not None:
+            metadata["location"] = parse_location_metadata(raw_metadata["location"])
     return ChatRequest(sender=sender, message=message, metadata=metadata)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def parse_location_metadata(value: Any) -> dict[str, float]:
+    """Validates the point a browser shared: ``{"lat", "lon"[, "accuracy"]}`` (WGS84, metres).
+
+    Returns:
+        ``{"lat": …, "lon": …}`` plus ``"accuracy"`` when given.
+
+    Raises:
+        InvalidChatRequest: 400 ``invalid_location`` when a field is missing, not a number,
+            or out of range (latitude ±90, longitude ±180, accuracy 0–100 km).
+    """
+    error = InvalidChatRequest(
+        400, "invalid_location",
+        "The shared location is not valid: it needs lat (−90 to 90) and lon (−180 to 180).",
+        "La ubicación compartida no es válida: necesita lat (−90 a 90) y lon (−180 a 180).",
+    )
+    if not isinstance(value, dict) or set(value) - {"lat", "lon", "accuracy"}:
+        raise error
+    lat, lon = _number(value.get("lat")), _number(value.get("lon"))
+    if lat is None or lon is None or abs(lat) > 90 or abs(lon) > 180:
+        raise error
+    location = {"lat": lat, "lon": lon}
+    if value.get("accuracy") is not None:
+        accuracy = _number(value["accuracy"])
+        if accuracy is None or not 0 <= accuracy <= MAX_ACCURACY_M:
+            raise error
+        location["accuracy"] = accuracy
+    return location

@@ -32,6 +32,16 @@ _NO_STORE = {"Cache-Control": "no-store"}
 router = APIRouter()
 
 
+class LocationIn(BaseModel):
+    """A point the browser shared ("Use my location"): WGS84 degrees, accuracy in metres."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    accuracy: float | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False)
+
+
 class ChatIn(BaseModel):
     """What the widget posts to ``/api/chat``."""
 
@@ -40,6 +50,7 @@ class ChatIn(BaseModel):
     sender: str = Field(pattern=SENDER_PATTERN)
     message: str
     locale: Literal["en", "es"] = "en"
+    location: LocationIn | None = None
 
 
 def _invalid_sender() -> InvalidInput:
@@ -89,6 +100,11 @@ async def _chat_request(request: Request) -> ChatIn:
         field = str(error.errors()[0]["loc"][0]) if error.errors()[0]["loc"] else ""
         if field == "sender":
             raise _invalid_sender() from None
+        if field == "location":
+            raise InvalidInput(
+                "The shared location is not valid.", "La ubicación compartida no es válida.",
+                code="invalid_location",
+            ) from None
         if field == "locale":
             raise InvalidInput(
                 'The locale must be "en" or "es".', 'El idioma debe ser "en" o "es".',
@@ -107,13 +123,15 @@ async def _chat_request(request: Request) -> ChatIn:
 async def chat(request: Request, assistant: AssistantDep) -> JSONResponse:
     """Sends the resident's message to the assistant and returns its replies.
 
-    Body: ``{"sender": id, "message": text, "locale": "en" | "es"}``. Answer:
+    Body: ``{"sender": id, "message": text, "locale": "en" | "es"}``, plus
+    ``"location": {"lat", "lon", "accuracy"}`` when the resident shared their location. Answer:
     ``{"messages": [{"text", "buttons": [{"title", "payload"}]}], "language": "en" | "es" | null}``
     where ``language`` is the conversation's language after this turn.
     """
     chat_in = await _chat_request(request)
     conversation = conversation_id(chat_in.sender)
-    messages = await assistant.send(conversation, chat_in.message, chat_in.locale)
+    location = chat_in.location.model_dump(exclude_none=True) if chat_in.location else None
+    messages = await assistant.send(conversation, chat_in.message, chat_in.locale, location)
     language = None
     try:
         tracker = await assistant.tracker(conversation, with_events=False)

@@ -66,13 +66,20 @@ class AssistantClient:
         """Closes the connection pool."""
         await self._http.aclose()
 
-    async def send(self, conversation: str, message: str, locale: str) -> list[BotMessage]:
+    async def send(
+        self,
+        conversation: str,
+        message: str,
+        locale: str,
+        location: dict[str, float] | None = None,
+    ) -> list[BotMessage]:
         """Sends one resident message and returns the assistant's replies.
 
         Args:
             conversation: The Rasa conversation id (see :func:`conversation_id`).
             message: The resident's text or a button payload such as ``/affirm``.
             locale: The language the widget is showing, ``"en"`` or ``"es"``.
+            location: The point the resident shared (``lat``, ``lon``, ``accuracy``), if any.
 
         Returns:
             The bot's messages, reduced to text and buttons.
@@ -82,7 +89,10 @@ class AssistantClient:
             AssistantUnavailable: Rasa is unreachable or answered badly.
             AssistantTimeout: Rasa did not answer in time.
         """
-        body = {"sender": conversation, "message": message, "metadata": {"locale": locale}}
+        metadata: dict[str, object] = {"locale": locale}
+        if location:
+            metadata["location"] = location
+        body = {"sender": conversation, "message": message, "metadata": metadata}
         response = await self._request("POST", "/webhooks/rest/webhook", json=body)
         if 400 <= response.status_code < 500:
             raise _rejection(response)

@@ -55,6 +55,22 @@ STRINGS: Final[dict[Language, dict[str, str]]] = {
         "person_or": "or",
         "person_after": "from outside the City.",
         "footer_note": "A service of the City of Los Angeles.",
+        "locate": "Use my location",
+        "locate_hint": "Shares where you are now, once, to find the address.",
+        "locating": "Finding your location… Your browser may ask for permission.",
+        "my_location": "📍 My location",
+        "locate_denied": (
+            "Location access was not allowed. Please type the address or the two nearest "
+            "cross streets instead."
+        ),
+        "locate_failed": (
+            "Your location could not be found. Please type the address or the two nearest "
+            "cross streets instead."
+        ),
+        "locate_unavailable": (
+            "This browser cannot share its location. Please type the address or the two "
+            "nearest cross streets instead."
+        ),
     },
     "es": {
         "page_title": "Asistente MyLA311 · Ciudad de Los Ángeles",
@@ -96,6 +112,22 @@ STRINGS: Final[dict[Language, dict[str, str]]] = {
         "person_or": "o al",
         "person_after": "desde fuera de la Ciudad.",
         "footer_note": "Un servicio de la Ciudad de Los Ángeles.",
+        "locate": "Usar mi ubicación",
+        "locate_hint": "Comparte dónde está ahora, una sola vez, para encontrar la dirección.",
+        "locating": "Buscando su ubicación… Su navegador puede pedirle permiso.",
+        "my_location": "📍 Mi ubicación",
+        "locate_denied": (
+            "No se permitió el acceso a la ubicación. Escriba la dirección o las dos calles "
+            "que se cruzan más cerca."
+        ),
+        "locate_failed": (
+            "No se pudo encontrar su ubicación. Escriba la dirección o las dos calles que se "
+            "cruzan más cerca."
+        ),
+        "locate_unavailable": (
+            "Este navegador no puede compartir su ubicación. Escriba la dirección o las dos "
+            "calles que se cruzan más cerca."
+        ),
     },
 }
 

@@ -26,6 +26,7 @@ HISTORY_LIMIT = 200
 Language = Literal["en", "es"]
 
 _HIDDEN_USER_PREFIXES = ("/set_language",)
+SHARE_LOCATION_PAYLOAD = "/share_location"
 """Messages the widget sends on the resident's behalf without showing them (the language switch)."""
 
 
@@ -125,6 +126,8 @@ def transcript(tracker: Mapping[str, Any], limit: int = HISTORY_LIMIT) -> list[E
             if not isinstance(text, str) or not text:
                 continue
             shown = offered.get(text, text)
+            if shown == SHARE_LOCATION_PAYLOAD:
+                shown = "📍"  # the widget's "Use my location": the point itself is not shown
             offered = {}
             if shown.startswith(_HIDDEN_USER_PREFIXES):
                 continue

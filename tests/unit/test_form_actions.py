@@ -47,8 +47,9 @@ async def test_address_outside_the_city_is_refused(form: ValidateServiceRequestF
     dispatcher = CollectingDispatcher()
     text = "123 Main St, Santa Monica, CA 90401"
     result = await form.validate_address(text, dispatcher, tracker(text=text), {})
-    assert result == {"address": None}
-    assert dispatcher.messages[0]["response"] == "utter_address_outside_city"
+    assert result["address"] is None
+    assert dispatcher.messages[0]["response"] == "utter_location_other_city"
+    assert dispatcher.messages[0]["location_place"] == "Santa Monica"
 
 
 async def test_address_entity_wins_over_the_surrounding_words(
@@ -59,7 +60,9 @@ async def test_address_entity_wins_over_the_surrounding_words(
     result = await form.validate_address(
         text, CollectingDispatcher(), tracker(text=text, entities=[entity]), {}
     )
-    assert result["address"] == "200 N Spring St, Los Angeles, CA"
+    assert result["address"].startswith("200 N Spring St — Downtown")
+    assert result["location_address"] == "200 N Spring St, Los Angeles, CA 90012"
+    assert result["location_lat"] and result["location_lon"]
 
 
 @pytest.mark.parametrize(

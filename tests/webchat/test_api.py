@@ -245,3 +245,27 @@ def test_settings_require_the_rasa_token(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("RASA_AUTH_TOKEN", "t")
     settings = WebchatSettings(_env_file=None)  # type: ignore[call-arg]
     assert (settings.port, settings.rasa_url) == (8123, "http://127.0.0.1:5005")
+
+
+def test_a_shared_location_is_forwarded_as_metadata(client: TestClient, rasa: FakeRasa) -> None:
+    body = {"sender": SENDER, "message": "/share_location", "locale": "en",
+            "location": {"lat": 34.0537, "lon": -118.2428, "accuracy": 12.0}}
+    assert client.post("/api/chat", json=body).status_code == 200
+    sent = json.loads(rasa.requests[0].content)
+    assert sent["metadata"] == {"locale": "en",
+                                "location": {"lat": 34.0537, "lon": -118.2428, "accuracy": 12.0}}
+
+
+@pytest.mark.parametrize(
+    "location", [{"lat": 95, "lon": 0}, {"lat": 34, "lon": -200}, {"lat": 34},
+                 {"lat": 34, "lon": -118, "accuracy": -5}, "here"],
+)
+def test_a_bad_location_is_refused_before_rasa(
+    client: TestClient, rasa: FakeRasa, location: Any
+) -> None:
+    body = {"sender": SENDER, "message": "/share_location", "location": location}
+    reply = client.post("/api/chat", json=body)
+    assert reply.status_code == 400
+    assert reply.json()["error"] == "invalid_location"
+    assert reply.json()["message"]["es"].startswith("La ubicación")
+    assert rasa.requests == []

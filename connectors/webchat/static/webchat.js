@@ -39,6 +39,7 @@
     quick: document.getElementById("webchat-quick"),
     skip: document.querySelector(".skip-link"),
     langButtons: root.querySelectorAll("[data-lang]"),
+    locate: document.getElementById("webchat-locate"),
   };
 
   var state = {
@@ -432,7 +433,11 @@
     return fetch("/api/chat", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: state.sender, message: text, locale: state.lang }),
+      body: JSON.stringify(
+        opts.location
+          ? { sender: state.sender, message: text, locale: state.lang, location: opts.location }
+          : { sender: state.sender, message: text, locale: state.lang }
+      ),
       cache: "no-store",
       credentials: "same-origin",
     })
@@ -578,6 +583,42 @@
       send('/set_language{"language":"' + lang + '"}', null, {});
     });
   });
+
+  // --- "Use my location": the browser asks the resident; a refusal is explained, not hidden ---
+  function shareLocation() {
+    if (state.busy) {
+      return;
+    }
+    if (!navigator.geolocation || !window.isSecureContext) {
+      setStatus("error", "locate_unavailable");
+      els.input.focus();
+      return;
+    }
+    setStatus("info", "locating");
+    els.locate.disabled = true;
+    navigator.geolocation.getCurrentPosition(
+      function (position) {
+        els.locate.disabled = false;
+        var coords = position.coords;
+        var location = { lat: coords.latitude, lon: coords.longitude };
+        if (typeof coords.accuracy === "number" && isFinite(coords.accuracy)) {
+          location.accuracy = Math.min(Math.round(coords.accuracy), 100000);
+        }
+        setStatus(null);
+        send("/share_location", t("my_location"), { location: location });
+      },
+      function (error) {
+        els.locate.disabled = false;
+        setStatus("error", error && error.code === 1 ? "locate_denied" : "locate_failed");
+        els.input.focus();
+      },
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
+    );
+  }
+
+  if (els.locate) {
+    els.locate.addEventListener("click", shareLocation);
+  }
 
   window.addEventListener("online", function () {
     if (state.offline) {
