@@ -213,7 +213,7 @@ class ValidateServiceRequestForm(FormValidationAction):
         """Reads the location with the location service (actions/location.py).
 
         A place in the City fills ``address`` with what the confirmation shows ("200 N Spring
-        St — Downtown, Council District 14") and the ``location_*`` slots with what is filed;
+        St (Downtown, Council District 14)") and the ``location_*`` slots with what is filed;
         a place outside is named and refused; a split ZIP or a street without a number gets a
         precise question; after two unusable answers the resident is offered another way.
         """

@@ -103,7 +103,10 @@ def render(domain: DomainDict, name: str, lang: str, **values: Any) -> str:
 
 
 def place_label(place: Place, domain: DomainDict, lang: str) -> str:
-    """What the confirmation shows: ``"200 N Spring St — Downtown, Council District 14"``."""
+    """What the confirmation shows: ``"200 N Spring St (Downtown, Council District 14)"``.
+
+    Parentheses rather than a dash keep an SMS in the GSM alphabet (160 characters a segment).
+    """
     short = place.short or place.text
     if place.kind == "pin":
         short = render(domain, "utter_location_label_near", lang, location_short=short) or short
@@ -114,16 +117,16 @@ def place_label(place: Place, domain: DomainDict, lang: str) -> str:
         area.append(render(domain, "utter_location_label_district", lang,
                            location_district=place.jurisdiction.council_district)
                     or f"CD {place.jurisdiction.council_district}")
-    return f"{short} — {', '.join(area)}" if area else short
+    return f"{short} ({', '.join(area)})" if area else short
 
 
-def _place_slots(place: Place, label: str) -> dict[str, Any]:
+def _place_slots(place: Place) -> dict[str, Any]:
     j = place.jurisdiction
     return {
         "location_address": place.text,
         "location_lat": place.lat,
         "location_lon": place.lon,
-        "location_short": label,
+        "location_short": place.short or place.text,
         "location_district": float(j.council_district) if j.council_district else None,
         "location_community": j.community,
         "location_nc": j.neighborhood_council,
@@ -227,7 +230,7 @@ def _decide(
 ) -> Reading:
     if isinstance(result, Place) and result.usable:
         label = place_label(result, domain, lang)
-        reading = Reading({slot: label, **_place_slots(result, label)}, place=result)
+        reading = Reading({slot: label, **_place_slots(result)}, place=result)
         if "street" in result.unconfirmed:
             reading.messages.append(("utter_location_unconfirmed",
                                      {"location_short": result.short}))
@@ -367,7 +370,8 @@ class ValidateLocationLookupForm(FormValidationAction):
     ) -> dict[str, Any]:
         """Reads the address, intersection, landmark or pin to look up."""
         reading = read_location(tracker, domain, value, slot="lookup_location")
-        reading.say(dispatcher)
+        if reading.place is None or reading.place.in_city:
+            reading.say(dispatcher)  # an outside place is answered by action_location_info
         reading.changes.pop("location_prompted", None)
         return reading.changes
 
@@ -391,7 +395,7 @@ class ActionLocationInfo(Action):
         elif tracker.get_slot("location_district"):
             dispatcher.utter_message(
                 response="utter_location_district",
-                location_short=short.split(" — ")[0],
+                location_short=short,
                 location_district=int(tracker.get_slot("location_district")),
                 location_nc=tracker.get_slot("location_nc") or "—",
                 location_nc_url=tracker.get_slot("location_nc_url") or "https://empowerla.org",

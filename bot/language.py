@@ -68,6 +68,9 @@ _ADDRESS_WORDS = frozenset(
 )
 
 _WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
+# "Las Vegas", "Los Feliz", "La Brea", "San Pedro", "El Segundo": Spanish words inside a
+# capitalised place or street name say nothing about the resident's language.
+_NAME_PARTICLE = re.compile(r"\b(?:La|Las|Los|El|Del|De|San|Santa)\s+(?=[A-Z])")
 
 
 @dataclass(frozen=True)
@@ -152,7 +155,8 @@ def detect_language(text: str, min_langdetect_words: int = 4) -> Detection:
     asked = requested_language(text)
     if asked is not None:
         return Detection(asked, 1.0, "request")
-    words = [w.lower() for w in _WORD_RE.findall(text or "") if w != "LA"]
+    names_removed = _NAME_PARTICLE.sub(" ", text or "")
+    words = [w.lower() for w in _WORD_RE.findall(names_removed) if w != "LA"]
     if not words:
         return Detection(None, 0.0, "undecided")
     en, es = _lexicon_scores(words, text)

@@ -33,6 +33,10 @@ _TOKEN = re.compile(r"\d{5}-\d{4}|\d+[a-z]*|[a-z]+|[&/@#,]")
 _HOUSE_NUMBER = re.compile(r"^\d{1,6}[a-z]?$")
 _ZIP = re.compile(r"^\d{5}(-\d{4})?$")
 MAX_STREET_WORDS = 6
+# Words residents end a location with: "… Pasadena in?", "… please", "… gracias".
+_TRAILING_FILLERS = ("in", "please", "pls", "thanks", "thx", "gracias", "porfa")
+# State codes that are also words or street abbreviations: a state only after a comma or ZIP.
+_WORD_LIKE_STATES = frozenset("in me or ok hi oh de pa co al ma mi mo ne id ms ct".split())
 
 
 @dataclass(frozen=True)
@@ -91,8 +95,9 @@ def drop_units(tokens: list[str]) -> list[str]:
     return kept
 
 
-def _strip_end(tokens: list[str]) -> list[str]:
-    while tokens and (tokens[-1] == "," or tokens[-1] in COUNTRY_WORDS):
+def _strip_end(tokens: list[str], fillers: bool = True) -> list[str]:
+    ignored = (",", *_TRAILING_FILLERS) if fillers else (",",)
+    while tokens and (tokens[-1] in ignored or tokens[-1] in COUNTRY_WORDS):
         tokens = tokens[:-1]
     for words in (2, 3):
         if len(tokens) > words and " ".join(tokens[-words:]) in COUNTRY_WORDS:
@@ -139,7 +144,10 @@ def _split_state(
             return _strip_end(tokens[:-1]), "Louisiana"
         return tokens, ""
     if last in STATE_ABBREVIATIONS:
-        if last == "ca" and tokens[-2] not in SUFFIXES or explicit or after_place(1):
+        word_too = last in _WORD_LIKE_STATES  # "… Pasadena in?" is not Indiana
+        if last == "ca" and tokens[-2] not in SUFFIXES or explicit or (
+            after_place(1) and not word_too
+        ):
             return _strip_end(tokens[:-1]), STATE_ABBREVIATIONS[last]
         return tokens, ""
     for words in (3, 2, 1):
@@ -170,7 +178,7 @@ def split_tail(tokens: list[str], is_place: Callable[[str], bool]) -> tuple[list
     places: list[str] = []
     if len(tokens) > 1 and _ZIP.match(tokens[-1]):
         zip_code = tokens[-1][:5]
-        tokens = _strip_end(tokens[:-1])
+        tokens = _strip_end(tokens[:-1], fillers=False)  # "…, IN 46204" is Indiana
     if len(tokens) > 1:
         tokens, state = _split_state(tokens, zip_code, is_place)
     for _ in range(2):

@@ -68,3 +68,10 @@ def test_not_street_phrases(words: str) -> None:
 def test_units_and_halves_are_dropped() -> None:
     assert drop_units(tokenize("1234 1/2 Main St Apt 5")) == ["1234", "main", "st"]
     assert drop_units(tokenize("200 N Spring St # 3")) == ["200", "n", "spring", "st"]
+
+
+def test_a_word_like_state_code_needs_a_comma_or_zip() -> None:
+    assert tail("300 E Colorado Blvd, Pasadena in") == (
+        "300 e colorado blvd", "", "", ("pasadena",)
+    )
+    assert tail("1 Main St, Indianapolis, IN 46204")[2] == "Indiana"

@@ -80,7 +80,7 @@ def test_intersection_and_attributes(rasa_stack: Stack) -> None:
     request_id = file_with_defaults(rasa_stack, sender)
     stored = backend_request(rasa_stack, request_id)
     assert stored["service_code"] == "dead-animal-removal"
-    assert stored["address"].startswith("Sunset & Vine")
+    assert stored["address"].startswith("Sunset Blvd & Vine St")
 
 
 def test_correction_at_confirmation_changes_the_filed_address(rasa_stack: Stack) -> None:

@@ -60,7 +60,7 @@ async def test_address_entity_wins_over_the_surrounding_words(
     result = await form.validate_address(
         text, CollectingDispatcher(), tracker(text=text, entities=[entity]), {}
     )
-    assert result["address"].startswith("200 N Spring St — Downtown")
+    assert result["address"].startswith("200 N Spring St (Downtown")
     assert result["location_address"] == "200 N Spring St, Los Angeles, CA 90012"
     assert result["location_lat"] and result["location_lon"]
 

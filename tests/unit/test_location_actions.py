@@ -55,7 +55,7 @@ async def validate(text: str, **kwargs: Any) -> tuple[dict[str, Any], Collecting
 
 async def test_an_address_fills_what_is_shown_and_what_is_filed() -> None:
     result, dispatcher = await validate("it's at 200 N Spring St")
-    assert result["address"] == "200 N Spring St — Downtown, Council District 14"
+    assert result["address"] == "200 N Spring St (Downtown, Council District 14)"
     assert result["location_address"] == "200 N Spring St, Los Angeles, CA 90012"
     assert result["location_district"] == 14
     assert result["location_nc"] == "Downtown Los Angeles"
@@ -64,7 +64,7 @@ async def test_an_address_fills_what_is_shown_and_what_is_filed() -> None:
 
 async def test_the_label_is_in_spanish_for_a_spanish_conversation() -> None:
     result, _ = await validate("200 N Spring St", slots={"language": "es"})
-    assert result["address"] == "200 N Spring St — Downtown, Distrito 14 del Concejo"
+    assert result["address"] == "200 N Spring St (Downtown, Distrito 14 del Concejo)"
 
 
 @pytest.mark.parametrize(
