@@ -29,7 +29,8 @@ SECURITY_HEADERS: dict[str, str] = {
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    # Geolocation for this page only: the "Use my location" button (never for other origins).
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(self), payment=()",
 }
 
 
