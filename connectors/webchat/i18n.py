@@ -58,7 +58,7 @@ STRINGS: Final[dict[Language, dict[str, str]]] = {
         "locate": "Use my location",
         "locate_hint": "Shares where you are now, once, to find the address.",
         "locating": "Finding your location… Your browser may ask for permission.",
-        "my_location": "📍 My location",
+        "my_location": "My location",
         "locate_denied": (
             "Location access was not allowed. Please type the address or the two nearest "
             "cross streets instead."
@@ -115,7 +115,7 @@ STRINGS: Final[dict[Language, dict[str, str]]] = {
         "locate": "Usar mi ubicación",
         "locate_hint": "Comparte dónde está ahora, una sola vez, para encontrar la dirección.",
         "locating": "Buscando su ubicación… Su navegador puede pedirle permiso.",
-        "my_location": "📍 Mi ubicación",
+        "my_location": "Mi ubicación",
         "locate_denied": (
             "No se permitió el acceso a la ubicación. Escriba la dirección o las dos calles "
             "que se cruzan más cerca."

@@ -229,7 +229,7 @@ def test_spanish_intersection_question_correction_and_status(rasa_stack: Stack) 
     assert "Fuente:" in reply or "No estoy seguro" in reply
     say(rasa_stack, sender, "pared", "Describa el problema")
     say(rasa_stack, sender, "es en la barda del callejón")
-    say(rasa_stack, sender, "saltar", "Whittier & Soto")
+    say(rasa_stack, sender, "saltar", "Whittier Blvd & Soto St (Boyle Heights")
     say(rasa_stack, sender, "no, la dirección es 3600 W 6th St", "3600 W 6th St")
     reply = say(rasa_stack, sender, "sí", "Su número de solicitud es")
     request_id = REQUEST_ID.search(reply).group()  # type: ignore[union-attr]

@@ -80,7 +80,7 @@ def test_focus_order_is_sensible_and_every_stop_shows_a_focus_indicator(
 ) -> None:
     widget = opened_with_quick_replies(new_widget, base_url(webchat))
     stops = []
-    for _ in range(14):
+    for _ in range(15):
         widget.tab()
         stops.append(
             widget.page.evaluate(
@@ -93,8 +93,9 @@ def test_focus_order_is_sensible_and_every_stop_shows_a_focus_indicator(
     assert names[0] == "Skip to the chat"
     assert names[1:3] == ["webchat-input", "webchat-send"]
     assert names[3:9] == SURFACES
-    assert names[9:11] == ["English", "Español"]
-    assert names[11:14] == ["911", "3-1-1", "(213) 473-3231"]
+    assert names[9] == "webchat-locate"  # "Use my location"
+    assert names[10:12] == ["English", "Español"]
+    assert names[12:15] == ["911", "3-1-1", "(213) 473-3231"]
     for stop in stops:
         assert stop["outline"] != "none" and stop["width"] >= 2, stop
 

@@ -32,10 +32,10 @@ def test_location_granted_is_sent_and_used(
     widget = new_widget(base_url(webchat), geolocation=CITY_HALL, permissions=["geolocation"])
     start_request(widget, "I need a pothole fixed", "Where is it?")
     before = widget.bot_count()
-    use_my_location(widget, "📍 Use my location")
+    use_my_location(widget, "Use my location")
     replies = widget.wait_reply(before)
     assert any("describe the problem" in reply for reply in replies), replies
-    assert widget.texts("user")[-1] == "📍 My location"
+    assert widget.texts("user")[-1] == "My location"
     sender = widget.page.evaluate("() => localStorage.getItem('myla311.webchat.sender')")
     slots = rasa_stack.tracker(f"web-{sender}")["slots"]
     assert (slots["location_lat"], slots["location_lon"]) == (34.0537, -118.2428)
@@ -49,7 +49,7 @@ def test_location_refused_is_explained_and_nothing_is_sent(
     widget = new_widget(base_url(webchat) + "/?lang=es", locale="es-MX")
     start_request(widget, "hay un bache enorme en mi calle", "¿Dónde está?")
     users_before = len(widget.texts("user"))
-    use_my_location(widget, "📍 Usar mi ubicación")
+    use_my_location(widget, "Usar mi ubicación")
     widget.page.wait_for_function(
         "() => document.getElementById('webchat-status').dataset.kind === 'error'"
     )
