@@ -19,7 +19,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INPUTS = ("config.yml", "bot/domain", "bot/rules", "bot/stories", "nlu_data", "bot/components")
+INPUTS = (
+    "config.yml", "bot/domain", "bot/rules", "bot/stories", "nlu_data", "bot/components",
+    "bot/policies", "bot/languages", "bot/language.py", "bot/safety.py", "bot/text.py",
+)
 TRAINING_DATA = ("nlu_data", "bot/rules", "bot/stories")
 KEEP_MODELS = 3
 
