@@ -42,7 +42,8 @@ class PatternMatch:
         strength: ``"strong"``, ``"weak"`` or ``"none"``.
         kind: The kind of danger ("fire", "gas", "power_line", "crime", "medical", "water",
             "crash", "trapped", "collapse", "other"), or ``None``.
-        past: Whether the message says the event is over ("last week").
+        past: Whether the message says the event is over ("last week"), or asks about
+            one ("do you handle gas leaks?").
         ordinary: Whether it reads as an ordinary matter: an ordinary phrase ("fire
             hydrant", "recibo del gas") or a calming one ("nobody got hurt").
     """
@@ -82,6 +83,7 @@ class DangerPatterns:
         self._ordinary: list[re.Pattern[str]] = []
         self._past: list[re.Pattern[str]] = []
         self._calm: list[re.Pattern[str]] = []
+        self._question: list[re.Pattern[str]] = []
         for pack in packs:
             section = pack.section("danger")
             for kind, patterns in (section.get("strong") or {}).items():
@@ -91,13 +93,16 @@ class DangerPatterns:
             self._ordinary += _compile(section.get("ordinary") or [])
             self._past += _compile(section.get("past") or [])
             self._calm += _compile(section.get("calm") or [])
+            self._question += _compile(section.get("question") or [])
 
     def match(self, text: str) -> PatternMatch:
         """The strongest pattern match in ``text``, with its context."""
         form = matching_form(text or "")
         if not form:
             return PatternMatch(NONE)
-        past = any(p.search(form) for p in self._past)
+        past = any(p.search(form) for p in self._past) or (
+            "?" in text and any(p.search(form) for p in self._question)
+        )
         calm = any(p.search(form) for p in self._calm)
         ordinary = calm or any(p.search(form) for p in self._ordinary)
         for kind, pattern in self._strong:

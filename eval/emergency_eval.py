@@ -78,7 +78,7 @@ def calibrate(rows: list[tuple[str, str, bool]], assessments: list[dict[str, Any
     """Prints the thresholds that catch every dev emergency with the fewest false alarms."""
     from bot.safety import PatternMatch, Thresholds, decide
 
-    best: tuple[int, int, float, float, float] | None = None
+    scored: list[tuple[int, int, float, float, float]] = []
     grid = [round(0.05 * i, 2) for i in range(1, 20)]
     matches = [
         PatternMatch(a["pattern"], a.get("kind"), bool(a.get("past")), bool(a.get("ordinary")))
@@ -95,14 +95,18 @@ def calibrate(rows: list[tuple[str, str, bool]], assessments: list[dict[str, Any
                 pairs = list(zip(rows, detected, strict=True))
                 missed = sum(1 for r, d in pairs if r[2] and not d)
                 alarms = sum(1 for r, d in pairs if not r[2] and d)
-                # Ties go to the lower thresholds: recall on unseen messages matters most.
-                key = (missed, alarms, weak, alone, ordinary)
-                if best is None or key < best:
-                    best = key
-    assert best is not None
-    print(f"Calibrated on the dev part: threshold_alone={best[3]} threshold_weak={best[2]} "
-          f"threshold_ordinary={best[4]} -> {best[0]} missed, {best[1]} false alarms "
-          "(set them in config.yml)")
+                scored.append((missed, alarms, weak, alone, ordinary))
+    fewest = min((s[0], s[1]) for s in scored)
+    feasible = [s for s in scored if (s[0], s[1]) == fewest]
+    # The middle of every threshold range that is equally good on dev: a corner would be
+    # fitted to the dev part's closest calls.
+    centre = [sorted(s[i] for s in feasible)[len(feasible) // 2] for i in (2, 3, 4)]
+    _, _, weak, alone, ordinary = min(
+        feasible, key=lambda s: sum((s[i + 2] - centre[i]) ** 2 for i in range(3))
+    )
+    print(f"Calibrated on the dev part: threshold_alone={alone} threshold_weak={weak} "
+          f"threshold_ordinary={ordinary} -> {fewest[0]} missed, {fewest[1]} false alarms at "
+          f"best; {len(feasible)} settings tie (set the middle values in config.yml)")
 
 
 def main() -> None:
@@ -111,12 +115,16 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--calibrate", action="store_true",
                         help="choose thresholds on the dev part (never the sealed one)")
+    parser.add_argument("--part", choices=["dev", "sealed", "all"], default="all",
+                        help="tune with --part dev; the sealed part is for the final figures")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     model = args.model or latest_model()
     report: dict[str, Any] = {"model": model.name}
     ok = True
     for part, path in PARTS.items():
+        if args.part not in ("all", part):
+            continue
         rows = load(path)
         assessments = asyncio.run(assess(model, [r[1] for r in rows]))
         if args.calibrate and part == "dev":

@@ -66,20 +66,20 @@ class DangerDetector(GraphComponent, EntityExtractorMixin):
     def get_default_config() -> dict[str, Any]:
         """Thresholds of :class:`bot.safety.Thresholds` and the regularisation strength."""
         return {"threshold_alone": 0.5, "threshold_weak": 0.2, "threshold_ordinary": 0.9,
-                "C": 4.0}
+                "C": 16.0}
 
     def __init__(
         self,
         config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        vectorizer: TfidfVectorizer | None = None,
+        vectorizers: list[TfidfVectorizer] | None = None,
         classifier: LogisticRegression | None = None,
     ) -> None:
         self._config = config
         self._storage = model_storage
         self._resource = resource
-        self._vectorizer = vectorizer
+        self._vectorizers = vectorizers or []
         self._classifier = classifier
         self._thresholds = Thresholds(
             alone=float(config["threshold_alone"]),
@@ -102,17 +102,17 @@ class DangerDetector(GraphComponent, EntityExtractorMixin):
     # --- training -------------------------------------------------------------------------
     def _features(self, messages: list[Message], fit: bool = False) -> sp.csr_matrix:
         texts = [matching_form(str(m.get(TEXT) or "")) for m in messages]
-        assert self._vectorizer is not None
-        grams = (
-            self._vectorizer.fit_transform(texts) if fit else self._vectorizer.transform(texts)
-        )
+        grams = [
+            vectorizer.fit_transform(texts) if fit else vectorizer.transform(texts)
+            for vectorizer in self._vectorizers
+        ]
         vectors = [_sentence_vector(m) for m in messages]
         width = next((len(v) for v in vectors if v is not None), 0)
         dense = np.zeros((len(messages), width), dtype=np.float32)
         for row, vector in enumerate(vectors):
             if vector is not None and width:
                 dense[row] = vector[:width] / max(float(np.linalg.norm(vector)), 1e-6)
-        return sp.hstack([grams, sp.csr_matrix(dense)], format="csr")
+        return sp.hstack([*grams, sp.csr_matrix(dense)], format="csr")
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fits the classifier on danger, not_danger and every other intent's examples."""
@@ -122,10 +122,13 @@ class DangerDetector(GraphComponent, EntityExtractorMixin):
             logger.warning("DangerDetector: no danger examples; only patterns will be used")
             self._persist()
             return self._resource
-        self._vectorizer = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True,
-            max_features=60000,
-        )
+        # Character n-grams forgive spelling ("gas leek"); word n-grams keep "fire hydrant"
+        # apart from "fire"; the sentence embedding carries meaning beyond seen words.
+        self._vectorizers = [
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True,
+                            max_features=60000),
+            TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
+        ]
         features = self._features(examples, fit=True)
         self._classifier = LogisticRegression(
             C=float(self._config["C"]), class_weight="balanced", max_iter=3000
@@ -137,8 +140,9 @@ class DangerDetector(GraphComponent, EntityExtractorMixin):
     def _persist(self) -> None:
         with self._storage.write_to(self._resource) as directory:
             with (directory / _MODEL_FILE).open("wb") as handle:
-                pickle.dump({"vectorizer": self._vectorizer, "classifier": self._classifier},
-                            handle)
+                pickle.dump(
+                    {"vectorizers": self._vectorizers, "classifier": self._classifier}, handle
+                )
 
     @classmethod
     def load(
@@ -156,7 +160,7 @@ class DangerDetector(GraphComponent, EntityExtractorMixin):
                     saved = pickle.load(handle)  # noqa: S301 - our own model file
         except (ValueError, FileNotFoundError):
             saved = {}
-        return cls(config, model_storage, resource, saved.get("vectorizer"),
+        return cls(config, model_storage, resource, saved.get("vectorizers"),
                    saved.get("classifier"))
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -168,7 +172,7 @@ class DangerDetector(GraphComponent, EntityExtractorMixin):
     # --- inference ------------------------------------------------------------------------
     def probabilities(self, messages: list[Message]) -> list[float]:
         """The classifier's probability of danger for each message (0 without a classifier)."""
-        if self._classifier is None or self._vectorizer is None or not messages:
+        if self._classifier is None or not self._vectorizers or not messages:
             return [0.0] * len(messages)
         return [float(p) for p in self._classifier.predict_proba(self._features(messages))[:, 1]]
 
