@@ -20,8 +20,10 @@ __all__ = [
     "AuditEntry",
     "AuthSession",
     "Base",
-    "Correction",
-    "ExportRecord",
+    "Assignment",
+    "ConversationIndex",
+    "MessageCorrection",
+    "Note",
     "JOB_ACTIVE",
     "Job",
     "LoginAttempt",
@@ -117,31 +119,6 @@ class LoginAttempt(Base):
     success: Mapped[bool] = mapped_column(Boolean)
 
 
-class Correction(Base):
-    """A reviewer's intent and entities for one resident message (tracker ``events.id``).
-
-    ``text_sha256`` is a hash of the message when it was corrected: the export re-reads the
-    text from the tracker store and skips it if the store no longer holds the same message.
-    """
-
-    __tablename__ = "review_corrections"
-    __table_args__ = (UniqueConstraint("conversation_id", "event_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    conversation_id: Mapped[int] = mapped_column(Integer, index=True)
-    event_id: Mapped[int] = mapped_column(Integer)
-    text_sha256: Mapped[str] = mapped_column(String(64))
-    predicted_intent: Mapped[str | None] = mapped_column(String(120))
-    intent: Mapped[str] = mapped_column(String(120))
-    entities: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    user_id: Mapped[int] = mapped_column(ForeignKey("review_users.id"))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    exported_at: Mapped[datetime | None] = mapped_column(default=None)
-    export_file: Mapped[str | None] = mapped_column(String(500), default=None)
-
-    user: Mapped[User] = relationship(lazy="joined")
-
-
 class Tag(Base):
     """A free tag on a conversation."""
 
@@ -182,21 +159,8 @@ class AuditEntry(Base):
     ip: Mapped[str] = mapped_column(String(64), default="")
 
 
-class ExportRecord(Base):
-    """One export of corrected messages to an NLU training data file."""
-
-    __tablename__ = "review_exports"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    path: Mapped[str] = mapped_column(String(500))
-    examples: Mapped[int] = mapped_column(Integer)
-    skipped: Mapped[int] = mapped_column(Integer)
-    user_id: Mapped[int] = mapped_column(ForeignKey("review_users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
 class Job(Base):
-    """A retrain-and-compare job: queued → running → promoted | rejected | failed."""
+    """A candidate model and its release (states: :mod:`eval.review.retrain.jobs`)."""
 
     __tablename__ = "review_jobs"
 

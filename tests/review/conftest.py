@@ -29,7 +29,16 @@ from eval.review.core.security import hash_password
 from eval.review.main import create_app
 from eval.review.models import User
 from eval.review.tracker.schema import events
-from eval.stack import RASA_BIN, ROOT, Service, Stack, free_port, latest_model, new_sender
+from eval.stack import (
+    RASA_BIN,
+    ROOT,
+    Service,
+    Stack,
+    free_port,
+    latest_model,
+    new_sender,
+    pinned_endpoints,
+)
 
 ADMIN = ("ana-admin", "correct horse battery staple")
 REVIEWER = ("rey-reviewer", "another long passphrase")
@@ -183,7 +192,8 @@ def postgres_conversations(
     rasa = Service(
         "rasa-pg",
         [str(RASA_BIN), "run", "--enable-api", "--auth-token", token, "--model",
-         str(latest_model()), "--endpoints", "bot/endpoints.production.yml",
+         str(latest_model()), "--endpoints",
+         str(pinned_endpoints(workdir, "bot/endpoints.production.yml")),
          "--credentials", "bot/credentials.yml", "--interface", "127.0.0.1",
          "--port", str(port)],
         f"http://127.0.0.1:{port}/status?token={token}",

@@ -139,7 +139,7 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _filtered(query: InboxQuery, viewer: User) -> Select[tuple[ConversationIndex]]:
+def _filtered(query: InboxQuery, viewer: User) -> Select[ConversationIndex]:
     ix = ConversationIndex
     conditions: list[ColumnElement[bool]] = [ix.user_turns > 0]
     if query.start is not None:
@@ -191,9 +191,7 @@ def _filtered(query: InboxQuery, viewer: User) -> Select[tuple[ConversationIndex
     return select(ix).where(and_(*conditions))
 
 
-def _ordered(select_: Select[tuple[ConversationIndex]], sort: Sort) -> Select[
-    tuple[ConversationIndex]
-]:
+def _ordered(select_: Select[ConversationIndex], sort: Sort) -> Select[ConversationIndex]:
     ix = ConversationIndex
     if sort == "newest":
         return select_.order_by(ix.last.desc(), ix.conversation_id.desc())
