@@ -57,8 +57,7 @@ def index_conversation(
     intents = sorted({t.intent for t in users if t.intent})
     return ConversationIndex(
         conversation_id=conversation.conversation_id,
-        last_event_id=max((t.event_id for t in conversation.turns),
-                          default=conversation.conversation_id),
+        last_event_id=conversation.last_event_id,
         started=conversation.started or 0.0,
         last=conversation.last or 0.0,
         user_turns=len(users),
@@ -153,12 +152,16 @@ def _filtered(query: InboxQuery, viewer: User) -> Select[ConversationIndex]:
     keys = [s for s in query.signals if s in SIGNALS]
     if keys:
         # signals is a JSON list: match the quoted key in its text form
-        conditions.append(or_(*(cast(ix.signals, String).like(_like(f'"{k}"')) for k in keys)))
+        conditions.append(or_(*(
+            cast(ix.signals, String).like(_like(f'"{k}"'), escape="\\") for k in keys
+        )))
     text = query.text.strip()
     if text:
         number = REQUEST_NUMBER.match(text)
         if number:
-            conditions.append(ix.request_ids.like(_like(f" {number.group(1).upper()} ")))
+            conditions.append(
+                ix.request_ids.like(_like(f" {number.group(1).upper()} "), escape="\\")
+            )
         else:
             for word in text.casefold().split()[:8]:
                 conditions.append(ix.search_text.like(_like(word), escape="\\"))

@@ -101,6 +101,7 @@ class Conversation:
     failed: bool
     started: float | None
     last: float | None
+    last_event_id: int = 0
 
     @property
     def user_turns(self) -> list[Turn]:
@@ -175,7 +176,9 @@ def build_conversation(
     started: float | None = None
     last: float | None = None
     requested: str | None = None
+    last_event_id = conversation_id
     for event_id, type_name, timestamp, _intent, action_name, raw in rows:
+        last_event_id = max(last_event_id, event_id)
         ts = float(timestamp or 0.0)
         started = ts if started is None else min(started, ts)
         last = ts if last is None else max(last, ts)
@@ -234,4 +237,5 @@ def build_conversation(
         failed=failed,
         started=started,
         last=last,
+        last_event_id=last_event_id,
     )
