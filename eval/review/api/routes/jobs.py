@@ -107,14 +107,15 @@ def jobs(
 @router.post("/api/jobs")
 def start(
     request: Request, user: AdminUser, _csrf: CsrfChecked, runner: RunnerDep, ip: ClientIP,
-    ui: UiLanguage,
+    db: SessionDep, ui: UiLanguage,
 ) -> Response:
     """Stages the pending corrections and builds a candidate (admins)."""
     try:
-        job = runner.start(user, ip)
+        started = runner.start(user, ip)
     except JobAlreadyRunning as error:
         raise HTTPException(status_code=409, detail=str(error)) from error
-    return changed(request, f"/jobs/{job.id}", _job_view(job, ui, log=False), 202)
+    return changed(request, f"/jobs/{started.id}",
+                   _job_view(_get(db, started.id), ui, log=False), 202)
 
 
 @router.get("/jobs/{job_id}")
