@@ -218,7 +218,8 @@ def start_stack(workdir: Path, model: Path | None = None) -> Iterator[Stack]:
              "--credentials", "bot/credentials.yml",
              "--interface", "127.0.0.1", "--port", str(ports["rasa"])],
             f"http://127.0.0.1:{ports['rasa']}/status?token={token}",
-            env, workdir / "rasa.log", startup_timeout=180,
+            env, workdir / "rasa.log",
+            startup_timeout=float(os.environ.get("RASA_STARTUP_TIMEOUT", 180)),
         ),
     ]
     try:
