@@ -12,9 +12,13 @@ import secrets
 import sys
 from pathlib import Path
 
-SECRETS = ("RASA_AUTH_TOKEN", "OPEN311_API_KEY", "SMS_AUTH_TOKEN", "REVIEW_SECRET_KEY")
+SECRETS = (
+    "RASA_AUTH_TOKEN", "OPEN311_API_KEY", "SMS_AUTH_TOKEN", "REVIEW_SECRET_KEY",
+    "MODEL_SERVER_TOKEN",
+)
 DEFAULTS = {
     "RASA_ENDPOINTS": "bot/endpoints.yml",
+    "MODEL_SERVER_URL": "http://127.0.0.1:8001/model-server/current.tar.gz",
     "ACTION_ENDPOINT_URL": "http://127.0.0.1:5055/webhook",
     "TRACKER_SQLITE_PATH": "var/tracker.db",
     "OPEN311_BASE_URL": "http://127.0.0.1:8311/open311/v2",

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -140,6 +141,15 @@ def new_sender(prefix: str = "test") -> str:
 
 
 
+def pinned_endpoints(workdir: Path, source: str) -> Path:
+    """A copy of an endpoints file without its model server: tests pin the model they test."""
+    config = yaml.safe_load((ROOT / source).read_text(encoding="utf-8")) or {}
+    config.pop("models", None)
+    target = workdir / f"pinned-{Path(source).name}"
+    target.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return target
+
+
 @contextmanager
 def start_stack(workdir: Path, model: Path | None = None) -> Iterator[Stack]:
     """Starts Open311 server, action server, outbox worker and Rasa server on free ports.
@@ -204,10 +214,12 @@ def start_stack(workdir: Path, model: Path | None = None) -> Iterator[Stack]:
         Service(
             "rasa",
             [str(RASA_BIN), "run", "--enable-api", "--auth-token", token, "--model", str(model),
-             "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
+             "--endpoints", str(pinned_endpoints(workdir, "bot/endpoints.yml")),
+             "--credentials", "bot/credentials.yml",
              "--interface", "127.0.0.1", "--port", str(ports["rasa"])],
             f"http://127.0.0.1:{ports['rasa']}/status?token={token}",
-            env, workdir / "rasa.log", startup_timeout=180,
+            env, workdir / "rasa.log",
+            startup_timeout=float(os.environ.get("RASA_STARTUP_TIMEOUT", 180)),
         ),
     ]
     try:
