@@ -475,8 +475,7 @@ class ValidateServiceRequestForm(FormValidationAction):
         if value is None:
             return {"address": None}
         reading = read_location(tracker, domain, value)
-        usable = reading.place is not None and reading.place.usable
-        if not usable and not Turn.of(tracker).answers("address"):
+        if reading.not_a_place and not Turn.of(tracker).answers("address"):
             return {"address": tracker.get_slot("address")}  # not an address after all
         reading.say(dispatcher)
         return dict(reading.changes)

@@ -57,6 +57,7 @@ class Reading:
     changes: dict[str, Any] = field(default_factory=dict)
     messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     place: Place | None = None
+    not_a_place: bool = False  # nothing in the message read as a place at all
 
     def say(self, dispatcher: CollectingDispatcher) -> None:
         """Utters the responses, in order."""
@@ -279,7 +280,8 @@ def _strike(result: Place | NotAPlace, tracker: Tracker, slot: str) -> Reading:
         name = result.jurisdiction.community or result.typed_place or "Los Angeles"
         changes["location_pending"] = json.dumps({"kind": "area", "place": name})
         return Reading(changes, [("utter_location_need_street", {"location_place": name})])
-    return Reading(changes, [("utter_address_not_understood", {})])
+    return Reading(changes, [("utter_address_not_understood", {})],
+                   not_a_place=isinstance(result, NotAPlace))
 
 
 def _read_pin(
