@@ -64,7 +64,8 @@ ALL_ATTRIBUTE_SLOTS = frozenset(
     "animal_type graffiti_surface".split()
 )
 ANONYMOUS = "anonymous"
-# An opening message this long is the resident's description: it is not asked again.
+# An opening message with this many words besides the place is the resident's description:
+# it is not asked again.
 DESCRIPTION_MIN_WORDS = 8
 # A report intent this sure, at the confirmation, changes the request's type.
 TYPE_CHANGE_CONFIDENCE = 0.45
@@ -418,7 +419,10 @@ class ValidateServiceRequestForm(FormValidationAction):
         if not turn.text or turn.answers("description"):
             return {}
         if turn.opening:
-            if word_count(turn.text) >= DESCRIPTION_MIN_WORDS:
+            # Words beyond the place: "there's a pothole at 4000 W 3rd St" says nothing more.
+            address = latest_entity(tracker, "address") or ""
+            rest = turn.text.replace(address, " ") if address else turn.text
+            if word_count(rest) >= DESCRIPTION_MIN_WORDS:
                 return {"description": turn.text[:MAX_DESCRIPTION_CHARS]}
             return {}
         correction = _DESCRIPTION_PREFIX.match(turn.text)
