@@ -50,7 +50,6 @@ from actions.parsing import (
     parse_contact,
     parse_count,
     says_yes,
-    word_count,
 )
 from bot.text import matching_form
 from connectors.open311.catalog import get_catalog
@@ -64,9 +63,9 @@ ALL_ATTRIBUTE_SLOTS = frozenset(
     "animal_type graffiti_surface".split()
 )
 ANONYMOUS = "anonymous"
-# An opening message with this many words besides the place is the resident's description:
-# it is not asked again.
-DESCRIPTION_MIN_WORDS = 8
+# An opening message with this many words (of four letters or more) besides the place is the
+# resident's description: it is not asked again.
+DESCRIPTION_MIN_WORDS = 5
 # A report intent this sure, at the confirmation, changes the request's type.
 TYPE_CHANGE_CONFIDENCE = 0.45
 # The NLU's "cancel" must be this sure to stop a request (a cue phrase is enough alone).
@@ -136,6 +135,11 @@ class Turn:
     def answers(self, slot: str) -> bool:
         """Whether this message is the answer to the question about ``slot``."""
         return self.requested == slot
+
+
+def describes(text: str) -> bool:
+    """Whether ``text`` says enough to stand as the request's description."""
+    return sum(len(word) >= 4 for word in text.split()) >= DESCRIPTION_MIN_WORDS
 
 
 def changed_this_turn(tracker: Tracker) -> set[str]:
@@ -307,7 +311,7 @@ class ValidateServiceRequestForm(FormValidationAction):
         changes.update({"service_code": new or None, "confirm_request": None})
         # The old description described the old kind; a long correction is the new one.
         changes["description"] = (
-            turn.text[:MAX_DESCRIPTION_CHARS] if word_count(turn.text) >= DESCRIPTION_MIN_WORDS
+            turn.text[:MAX_DESCRIPTION_CHARS] if describes(turn.text)
             else None
         )
         if not new:
@@ -422,7 +426,7 @@ class ValidateServiceRequestForm(FormValidationAction):
             # Words beyond the place: "there's a pothole at 4000 W 3rd St" says nothing more.
             address = latest_entity(tracker, "address") or ""
             rest = turn.text.replace(address, " ") if address else turn.text
-            if word_count(rest) >= DESCRIPTION_MIN_WORDS:
+            if describes(rest):
                 return {"description": turn.text[:MAX_DESCRIPTION_CHARS]}
             return {}
         correction = _DESCRIPTION_PREFIX.match(turn.text)

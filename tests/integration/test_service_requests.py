@@ -75,9 +75,9 @@ def test_address_given_later_in_spanish(rasa_stack: Stack) -> None:
 
 def test_intersection_and_attributes(rasa_stack: Stack) -> None:
     sender = new_sender()
+    # The cat answers what kind of animal: not asked again.
     say(rasa_stack, sender, "there's a dead cat on the corner of Sunset and Vine",
-        "What kind of animal")
-    say(rasa_stack, sender, "cat", "describe the problem")
+        "describe the problem")
     request_id = file_with_defaults(rasa_stack, sender)
     stored = backend_request(rasa_stack, request_id)
     assert stored["service_code"] == "dead-animal-removal"
