@@ -8,14 +8,15 @@ written as words — and looks for it in the facts the article lists (``facts:``
 * **plain** when a high- or medium-confidence fact, current and not dated before 2022, has it
   (or it is 911, the emergency number, which needs no source);
 * **hedged** when only a low-confidence, stale, unverified or pre-2022 fact has it and its
-  sentence (or the next) says so ("as of 2016", "may have changed", "check…", "call 311");
+  sentence (or the next) says so ("as of 2016", "may have changed", "check with 311");
 * an **exception** otherwise: hedged nowhere, traced to no listed fact, or only to a fact the
   shared README marks contradicted or expired.
 
-It also lists as exceptions: an article resting on a weak fact with no hedge anywhere in a
-language's text; a citation that breaks ``knowledge_base/citations.yml`` or is not a page the
-facts were read from (nor a listed home page); unknown fact ids; and a ``confidence`` or
-``last_verified`` that is not the lowest confidence / oldest check date of the article's facts.
+It also lists as exceptions: a web address in an answer that no fact contains; an article
+resting on a weak fact with no hedge anywhere in a language's text; a citation that breaks
+``knowledge_base/citations.yml`` or is not a page the facts were read from (nor a listed home
+page); unknown fact ids; and a ``confidence`` or ``last_verified`` that is not the lowest
+confidence / oldest check date of the article's facts.
 
 Usage: ``python -m eval.fact_check [--verbose] [--json PATH]``; exits 1 when there is an
 exception.
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections import Counter
 from dataclasses import asdict, dataclass
@@ -50,6 +52,8 @@ RANK = {"high": 0, "medium": 1, "low": 2}
 # The emergency number needs no source; knowledge_base/safety.py puts it first whenever danger
 # is mentioned. Nothing else is exempt.
 UNIVERSAL = frozenset({"911"})
+# A web address written in an answer ("lacityvet.com/onlinevoucher"): it must come from a fact.
+_ADDRESS = re.compile(r"\b(?:[a-z0-9-]+\.)+(?:org|gov|com)(?:/[\w./-]*[\w/])?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -109,10 +113,22 @@ def check_figures(article: Article, facts: list[Fact]) -> list[Finding]:
     return found
 
 
+def check_addresses(article: Article, corpus: str) -> list[Finding]:
+    """Web addresses in the article's texts that no fact (nor a listed home page) contains."""
+    return [
+        Finding(article.id, language, form, "untraced address", address)
+        for language in LANGUAGES
+        for form, value in (("body", article.text[language].body),
+                            ("sms", article.text[language].sms))
+        for address in _ADDRESS.findall(value)
+        if address.lower() not in corpus
+    ]
+
+
 def check_article(article: Article, facts: dict[str, Fact],
-                  known_pages: set[str]) -> list[Finding]:
-    """Every finding for one article."""
-    found: list[Finding] = []
+                  known_pages: set[str], corpus: str = "") -> list[Finding]:
+    """Every finding for one article (``corpus``: the facts' texts and URLs, lower case)."""
+    found: list[Finding] = check_addresses(article, corpus) if corpus else []
     unknown = [i for i in article.facts if i not in facts]
     if unknown:
         found.append(Finding(article.id, "", "", "unknown fact", ", ".join(unknown)))
@@ -140,8 +156,12 @@ def check_article(article: Article, facts: dict[str, Fact],
 def check_all(articles: list[Article] | None = None) -> list[Finding]:
     """Every finding for every article."""
     facts = load_facts()
-    known = citation_policy().known_pages(facts.values())
-    return [f for a in (articles or load_articles()) for f in check_article(a, facts, known)]
+    policy = citation_policy()
+    known = policy.known_pages(facts.values())
+    corpus = " ".join([*(f"{f.text} {f.source_url}" for f in facts.values()),
+                       *policy.home_pages]).lower()
+    return [f for a in (articles or load_articles())
+            for f in check_article(a, facts, known, corpus)]
 
 
 def summary(articles: list[Article], findings: list[Finding]) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -125,3 +126,13 @@ def test_the_loader_refuses_a_bad_article(
 def test_the_short_form_defaults_to_the_body(tmp_path: Path) -> None:
     article = load_articles(_write(tmp_path, _entry()))[0]
     assert article.text["es"].sms == article.text["es"].body == "Call 311."
+
+
+def test_a_made_up_web_address_is_an_exception(articles: list[Article]) -> None:
+    article = next(a for a in articles if a.id == "animals-spay-neuter")
+    corpus = " ".join(f"{f.text} {f.source_url}" for f in load_facts().values()).lower()
+    assert fact_check.check_addresses(article, corpus) == []
+    english = replace(article.text["en"], body="Apply at freespay.lacity.gov today.")
+    made_up = replace(article, text={**article.text, "en": english})
+    [finding] = fact_check.check_addresses(made_up, corpus)
+    assert finding.kind == "untraced address" and finding.detail == "freespay.lacity.gov"
