@@ -49,12 +49,19 @@ def reported_service(tracker: Tracker, domain: DomainDict) -> str | None:
     return None
 
 
+def is_sms(tracker: Tracker) -> bool:
+    """Whether the resident's latest message came in by SMS."""
+    channel = tracker.get_latest_input_channel() or tracker.latest_message.get("input_channel")
+    return channel == "sms"
+
+
 class ActionAnswerQuestion(Action):
     """Answers with the best passage in the resident's language, or says it is not sure.
 
     Messages the NLU was not sure about (``nlu_fallback``) come here too: when the knowledge
     base has a confident answer the resident gets it, otherwise the clarification of what the
-    assistant can do.
+    assistant can do. On SMS the answer's short form is sent (it keeps every number and fits
+    three segments with the citation); elsewhere the full answer.
     """
 
     def __init__(self, retriever: Any | None = None) -> None:
@@ -74,7 +81,9 @@ class ActionAnswerQuestion(Action):
         answer = await asyncio.to_thread(retriever.answer, question, language(tracker))
         if answer is not None:
             dispatcher.utter_message(
-                response="utter_kb_answer", answer=answer.text, source_url=answer.source_url
+                response="utter_kb_answer",
+                answer=answer.sms if is_sms(tracker) else answer.text,
+                source_url=answer.source,
             )
         elif latest_intent(tracker) == "nlu_fallback":
             dispatcher.utter_message(response="utter_clarify")

@@ -19,7 +19,8 @@ Recall@1 then MRR) and writes them to ``knowledge_base/calibration.json``.
 
 ``--calibrate`` fits the confidence model (per-language logistic regression on the top hit's
 fused score, margin, dense similarity and log BM25 score) and its threshold (best balanced
-accuracy between answering right and abstaining otherwise), and writes it to the same file.
+accuracy between answering right and abstaining otherwise, as the median over bootstrap
+resamples), and writes it to the same file.
 The abstain rates printed are always from 2-fold cross-validation.
 
 Usage: ``python -m eval.retrieval_benchmark [--tune] [--calibrate]`` (after ``make index``).
@@ -53,8 +54,9 @@ BENCHMARK = ROOT / "eval" / "data" / "retrieval_benchmark.yml"
 HELDOUT = ROOT / "eval" / "data" / "retrieval_heldout.yml"
 METHODS = ("bm25", "dense", "fused")
 LANGUAGES = ("en", "es")
-TARGET_R1 = {"en": 0.85, "es": 0.80}
+TARGET_R1 = {"en": 0.90, "es": 0.90}  # issue 13: per language, 2-fold CV and held-out
 GRID = (0.0, 0.5, 1.0, 2.0)
+BOOTSTRAP = 50  # resamples for the "not sure" threshold
 
 Example = tuple[list[float], int, str, bool]  # features, answer is right, language, unanswerable
 
@@ -193,23 +195,40 @@ def decision_examples(scored: Scored, unanswerable: Scored) -> list[Example]:
     return examples
 
 
+def best_threshold(probabilities: np.ndarray, examples: list[Example]) -> float:
+    """The threshold (0.05 … 0.95) with the best balanced accuracy on these examples."""
+    right = np.array([bool(e[1]) for e in examples])
+
+    def balanced(threshold: float) -> float:
+        answered = probabilities >= threshold
+        return float(answered[right].mean() if right.any() else 0.0) + float(
+            (~answered[~right]).mean() if (~right).any() else 0.0)
+
+    return max((balanced(t), t) for t in [i / 100 for i in range(5, 96)])[1]
+
+
 def fit(examples: list[Example]) -> dict[str, Any]:
-    """Logistic weights and the threshold with the best balanced accuracy."""
+    """Logistic weights, and the median over bootstrap resamples of the best threshold.
+
+    The wrong-or-unanswerable class has only about fifty questions per language, so the single
+    best threshold jumps between nearby values from one article set to the next (Spanish went
+    from 0.41 to 0.58 when issue 13 added 84 articles); the median of the best thresholds of
+    BOOTSTRAP resamples (fixed seed) is the same estimate with less of that noise.
+    """
     from sklearn.linear_model import LogisticRegression
 
     x = [e[0] for e in examples]
     y = [e[1] for e in examples]
     model = LogisticRegression(class_weight="balanced", max_iter=1000).fit(x, y)
     probabilities = model.predict_proba(x)[:, 1]
-
-    def balanced(threshold: float) -> float:
-        right = [p >= threshold for p, e in zip(probabilities, examples, strict=True) if e[1]]
-        wrong = [p < threshold for p, e in zip(probabilities, examples, strict=True) if not e[1]]
-        return float(sum(right) / max(1, len(right)) + sum(wrong) / max(1, len(wrong)))
-
-    threshold = max((balanced(t), t) for t in [i / 100 for i in range(5, 96)])[1]
+    rng = np.random.default_rng(0)
+    thresholds = []
+    for _ in range(BOOTSTRAP):
+        rows = rng.integers(0, len(examples), len(examples))
+        thresholds.append(best_threshold(probabilities[rows], [examples[i] for i in rows]))
     return {"bias": float(model.intercept_[0]),
-            "weights": [float(w) for w in model.coef_[0]], "threshold": threshold}
+            "weights": [float(w) for w in model.coef_[0]],
+            "threshold": float(np.median(thresholds))}
 
 
 def decide(model: dict[str, Any], features: list[float]) -> bool:
@@ -345,20 +364,23 @@ def main() -> None:
           + ", ".join(f"{lang} {share:.1%}" for lang, share in refused.items()))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
-    # The verdict uses the cross-validated fused figure: the in-sample table above was tuned on
-    # these same questions.
+    # The verdict uses the cross-validated fused figure (the in-sample table above was tuned on
+    # these same questions) and the held-out set, scored with the saved weights.
+    heldout_r1 = {language: results.get("heldout", {}).get(language, {}).get("fused", {})
+                  .get("recall@1") for language in LANGUAGES}
     failed = [
         language for language in LANGUAGES
         if cv[language]["recall@1"] < TARGET_R1[language]
         or any(cv[language]["recall@1"] <= results[language][m]["recall@1"]
                for m in ("bm25", "dense"))
+        or (heldout_r1[language] is not None and heldout_r1[language] < TARGET_R1[language])
     ]
     if failed:
-        print(f"\nBelow target (2-fold CV: fused R@1 ≥ {TARGET_R1} and above both alone): "
-              f"{', '.join(failed)}")
+        print(f"\nBelow target (fused R@1 ≥ {TARGET_R1} under 2-fold CV and on the held-out set, "
+              f"and above both views alone): {', '.join(failed)}")
         sys.exit(1)
-    print("\nTargets met (2-fold CV): fused Recall@1 ≥ 0.85 (en) / 0.80 (es), above BM25 and "
-          "dense alone.")
+    print(f"\nTargets met: fused Recall@1 ≥ {TARGET_R1} under 2-fold CV and on the held-out set, "
+          "above BM25 and dense alone.")
 
 
 if __name__ == "__main__":

@@ -35,7 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from knowledge_base.articles import ARTICLES_DIR, LANGUAGES, Article, content_hash, load_articles
+from knowledge_base.articles import ARTICLES_DIR, Article, content_hash, load_articles
+from knowledge_base.languages import LANGUAGES
 from knowledge_base.text import fold, tokenize
 from knowledge_base.translation import TranslationTable, sentences
 

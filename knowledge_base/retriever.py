@@ -39,6 +39,8 @@ import numpy as np
 from knowledge_base.articles import ARTICLES_DIR, Article, load_articles
 from knowledge_base.bm25 import BM25
 from knowledge_base.index import INDEX_DIR, SPACES, embed
+from knowledge_base.languages import supported
+from knowledge_base.provenance import citation_policy
 from knowledge_base.text import guess_language, tokenize
 from knowledge_base.translation import (
     SPANISH_DIMINUTIVES,
@@ -86,12 +88,25 @@ class Hit:
 
 @dataclass(frozen=True)
 class Answer:
-    """The passage to send a resident, in their language, with its source."""
+    """The answer to send a resident, in their language, with its citation.
+
+    Attributes:
+        article_id: The article answering.
+        text: The full answer (web chat).
+        sms: The short form: every number of ``text``, fits three SMS segments with ``source``.
+        source_url: The official page cited.
+        source: The citation as residents see it: the link, labelled when it is not a City page.
+        confidence: How likely the article answers the question (0 to 1).
+        offers: The 311 request type worth offering to file after the answer, if any.
+    """
 
     article_id: str
     text: str
+    sms: str
     source_url: str
+    source: str
     confidence: float
+    offers: str | None = None
 
 
 def zscores(scores: np.ndarray) -> np.ndarray:
@@ -345,9 +360,14 @@ class Retriever:
         if confidence < self.threshold(hits[0].language):
             return None
         article = self.articles[hits[0].article_id]
+        language = supported(language)
+        text = article.in_language(language)
         return Answer(
             article_id=article.id,
-            text=article.in_language(language).body,
-            source_url=article.source_url,
+            text=text.body,
+            sms=text.sms,
+            source_url=article.citation,
+            source=citation_policy().source_line(article.citation, language),
             confidence=confidence,
+            offers=article.offers,
         )

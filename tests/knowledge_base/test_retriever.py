@@ -134,3 +134,12 @@ def test_queries_are_embedded_like_the_index() -> None:
     indexed = load_encoder().encode(questions, normalize_embeddings=True)
     assert load_encoder().max_seq_length == MAX_TOKENS
     assert np.abs(embed(questions) - indexed).max() < 1e-4
+
+
+def test_the_answer_carries_its_short_form_and_the_request_to_offer(retriever: Retriever) -> None:
+    answer = retriever.answer("can i leave an old couch at the curb for pickup", "en")
+    assert answer is not None
+    article = retriever.articles[answer.article_id]
+    assert answer.offers == article.offers == "bulky-items"
+    assert answer.sms == article.text["en"].sms
+    assert answer.source == answer.source_url == article.citation  # a City page: no label

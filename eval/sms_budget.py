@@ -1,0 +1,137 @@
+"""Do the knowledge base's answers fit an SMS, whole, with every number and the citation?
+
+An answer sent by SMS is the article's short form (``sms``) rendered by the dialogue's
+``utter_kb_answer`` response — ``{answer}``, a blank line, ``Source:``/``Fuente:`` and the
+citation — then passed through the SMS channel's smart encoding, exactly as
+``connectors/sms/handler.py`` sends it. The budget is three segments for that whole message
+(153 GSM-7 or 67 UCS-2 characters a part; one accented Spanish letter makes it UCS-2), so the
+channel never has to cut it; the citation travels in the same message, not as a separate SMS
+that could arrive first or not at all.
+
+For every article and language this prints the segments used and fails when:
+
+* the rendered message needs more than three segments;
+* a number (phone, price, time, date, street number…) of the full answer is missing from the
+  short form (:func:`knowledge_base.provenance.figures`);
+* the short form does not end a sentence (it must never read as cut).
+
+Usage: ``python -m eval.sms_budget [--verbose] [--json PATH]``; exits 1 on any failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import yaml
+
+from connectors.sms.segments import analyze, smart_encode
+from knowledge_base.articles import Article, load_articles
+from knowledge_base.languages import DEFAULT_LANGUAGE, LANGUAGES
+from knowledge_base.provenance import citation_policy, figures
+
+ROOT = Path(__file__).resolve().parent.parent
+DOMAIN = ROOT / "bot" / "domain" / "knowledge.yml"
+MAX_SEGMENTS = 3
+FALLBACK_TEMPLATE = "{answer}\n\nSource: {source_url}"
+
+
+def answer_templates(path: Path = DOMAIN) -> dict[str, str]:
+    """The text of ``utter_kb_answer`` per language, as the dialogue's domain defines it."""
+    variants = yaml.safe_load(path.read_text(encoding="utf-8"))["responses"]["utter_kb_answer"]
+    default = next((v["text"] for v in variants if not v.get("condition")), FALLBACK_TEMPLATE)
+    templates = {language: default for language in LANGUAGES}
+    for variant in variants:
+        for condition in variant.get("condition") or []:
+            if condition.get("name") == "language" and condition.get("value") in LANGUAGES:
+                templates[condition["value"]] = variant["text"]
+    return templates
+
+
+@dataclass(frozen=True)
+class SmsCheck:
+    """How one article's short form travels by SMS in one language."""
+
+    article_id: str
+    language: str
+    encoding: str
+    units: int
+    segments: int
+    missing_numbers: tuple[str, ...]
+    ends_sentence: bool
+
+    @property
+    def ok(self) -> bool:
+        """Whether it fits, keeps every number and reads whole."""
+        return self.segments <= MAX_SEGMENTS and not self.missing_numbers and self.ends_sentence
+
+
+def render(article: Article, language: str, templates: dict[str, str]) -> str:
+    """The SMS text residents receive for ``article`` in ``language``."""
+    template = templates.get(language, templates.get(DEFAULT_LANGUAGE, FALLBACK_TEMPLATE))
+    source = citation_policy().source_line(article.citation, language)
+    return smart_encode(
+        template.format(answer=article.text[language].sms, source_url=source)
+    ).strip()
+
+
+def check(article: Article, language: str, templates: dict[str, str]) -> SmsCheck:
+    """Measures one article's short form in one language."""
+    text = article.text[language]
+    info = analyze(render(article, language, templates))
+    kept = {f.token for f in figures(text.sms, language)}
+    missing = tuple(sorted({f.token for f in figures(text.body, language)} - kept))
+    return SmsCheck(
+        article_id=article.id, language=language, encoding=info.encoding, units=info.units,
+        segments=info.segments, missing_numbers=missing,
+        ends_sentence=text.sms.rstrip().endswith((".", "!", "?", ")", '"')),
+    )
+
+
+def check_all(articles: list[Article] | None = None) -> list[SmsCheck]:
+    """Every article in every language."""
+    templates = answer_templates()
+    return [check(a, lang, templates) for a in (articles or load_articles()) for lang in LANGUAGES]
+
+
+def main() -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--verbose", action="store_true", help="print every article")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    articles = load_articles()
+    results = check_all(articles)
+    failures = [r for r in results if not r.ok]
+    for result in results if args.verbose else failures:
+        problems = []
+        if result.segments > MAX_SEGMENTS:
+            problems.append(f"{result.segments} segments")
+        if result.missing_numbers:
+            problems.append(f"drops {', '.join(result.missing_numbers)}")
+        if not result.ends_sentence:
+            problems.append("does not end a sentence")
+        print(f"{result.language} {result.article_id}: {result.encoding} {result.units} units, "
+              f"{result.segments} seg. {'; '.join(problems)}")
+    print(f"\n{len(articles)} articles; SMS answers (short form + citation, ≤ {MAX_SEGMENTS} "
+          "segments, every number kept, whole sentences):")
+    for language in LANGUAGES:
+        mine = [r for r in results if r.language == language]
+        fit = sum(r.ok for r in mine)
+        segments = Counter(r.segments for r in mine)
+        encodings = Counter(r.encoding for r in mine)
+        same = sum(a.text[language].sms == a.text[language].body for a in articles)
+        print(f"  {language}: {fit}/{len(mine)} fit ({fit / max(1, len(mine)):.1%}); "
+              f"segments {dict(sorted(segments.items()))}; {dict(encodings)}; "
+              f"short form = full answer for {same}")
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) | {"ok": r.ok} for r in results], indent=2))
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
