@@ -67,18 +67,18 @@ index: $(VENV)/.installed encoder
 
 # --- run --------------------------------------------------------------------------------------
 run: setup model index
-	@mkdir -p var
+	@umask 077 && mkdir -p var && chmod 700 var
 	@echo ""
 	@echo "  Resident chat page: http://127.0.0.1:8000/"
 	@echo "  Staff review app:   http://127.0.0.1:8001/  (create a user: .venv/bin/python -m eval.review create-user NAME --role admin)"
-	@echo "  Chat (REST):      POST http://127.0.0.1:5005/webhooks/rest/webhook"
-	@echo "  SMS webhook:      POST http://127.0.0.1:5005/webhooks/sms/webhook (Twilio-signed)"
-	@echo "  Rasa HTTP API:    http://127.0.0.1:5005 (token: RASA_AUTH_TOKEN in .env)"
-	@echo "  Action server:    http://127.0.0.1:5055/health"
+	@echo "  Chat (REST):      POST http://127.0.0.1:5080/webhooks/rest/webhook (Authorization: Bearer REST_API_TOKEN from .env)"
+	@echo "  SMS webhook:      POST http://127.0.0.1:5080/webhooks/sms/webhook (Twilio-signed)"
+	@echo "  Rasa HTTP API:    http://127.0.0.1:5005 (token: RASA_AUTH_TOKEN in .env; local only)"
+	@echo "  Action server:    http://127.0.0.1:5055/health (only Rasa may call it: ACTION_SERVER_TOKEN)"
 	@echo "  Open311 backend:  http://127.0.0.1:8311/open311/v2/services.json"
 	@echo "  Ctrl-C stops everything."
 	@echo ""
-	@$(VENV)/bin/honcho -f Procfile -e .env start
+	@umask 077 && $(VENV)/bin/honcho -f Procfile -e .env start
 
 # --- test -------------------------------------------------------------------------------------
 test: setup model index browser

@@ -14,6 +14,7 @@ Enable it in ``bot/credentials.yml``::
 URL; behind a proxy or load balancer the URL the request reaches differs (http instead of
 https, an internal host), so set it there. Without it the request's own URL is used.
 
+The conversation's Rasa sender id is ``sms:<phone number>`` (:mod:`connectors.senders`).
 State (opt-outs, processed MessageSids, numbered options) is kept in SQLite at ``SMS_DB``
 (default ``var/sms.db``). All the logic is in :mod:`connectors.sms.handler`; this module only
 adapts Sanic's request and Rasa's collector to it.
@@ -32,6 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from connectors.rest.channel import reply_when_silent
+from connectors.senders import conversation_id
 from connectors.sms.errors import SMSError
 from connectors.sms.gateway import GenericHTTPGateway, SMSGateway, TwilioGateway
 from connectors.sms.handler import SMSWebhookHandler, UserTurn, WebhookRequest
@@ -140,17 +142,18 @@ class SMSInput(InputChannel):
         async def receive(request: Request) -> HTTPResponse:
             async def bot(turn: UserTurn) -> Sequence[Mapping[str, Any]]:
                 collector = SMSOutputChannel()
+                sender_id = conversation_id("sms", turn.sender_id)
                 await on_new_message(
                     UserMessage(
                         turn.text,
                         collector,
-                        turn.sender_id,
+                        sender_id,
                         input_channel=self.name(),
                         message_id=turn.message_id,
                         metadata=turn.metadata,
                     )
                 )
-                await reply_when_silent(request, turn.sender_id, collector)
+                await reply_when_silent(request, sender_id, collector)
                 return collector.messages
 
             web_request = WebhookRequest(

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from connectors.senders import local_id
 from eval.review.annotations import EntitySpan
 from eval.review.models import Correction
 from eval.review.redaction import Redacted, redact_with_offsets
@@ -134,7 +135,7 @@ def transcript_view(
         )
     return {
         "conversation_id": conversation.conversation_id,
-        "sender": redactor(conversation.sender_id),
+        "sender": redactor(local_id(conversation.sender_id)),
         "channel": conversation.channel,
         "language": conversation.language,
         "started": local_time(conversation.started, zone),
@@ -163,7 +164,7 @@ def summary_view(
     """One inbox row as pages and the JSON API show it."""
     return {
         "conversation_id": item.conversation_id,
-        "sender": redactor(item.sender_id),
+        "sender": redactor(local_id(item.sender_id)),
         "started": local_time(item.started, zone),
         "last": local_time(item.last, zone),
         "user_turns": item.user_turns,

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from connectors.senders import conversation_id
 from eval.review.models import AuditEntry, Correction
 from tests.review.checks import (
     check_order,
@@ -162,8 +163,8 @@ def test_an_entity_marked_on_the_redacted_text_is_stored_on_the_original(
 def test_the_channel_filter_tells_sms_from_web(
     tmp_path: Path, sqlite_conversations: Conversations
 ) -> None:
-    """The stack has no SMS channel yet: one real web conversation is copied as an SMS one
-    (metadata and input channel as the SMS connector writes them)."""
+    """One real web conversation is copied as an SMS one (sender id and input channel as the
+    SMS connector writes them)."""
     source = Path(sqlite_conversations.tracker_url.removeprefix("sqlite:///"))
     copy = tmp_path / "tracker.db"
     shutil.copyfile(source, copy)
@@ -180,7 +181,8 @@ def test_the_channel_filter_tells_sms_from_web(
             db.execute(
                 "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name,"
                 " data) VALUES (?, ?, ?, ?, ?, ?)",
-                ("+12135550199", type_name, timestamp, intent, action, data),
+                (conversation_id("sms", "+12135550199"), type_name, timestamp, intent, action,
+                 data),
             )
     app = build_review_app(tmp_path / "app", f"sqlite:///{copy}")
     client, _ = app.signed_in(ADMIN)

@@ -51,7 +51,7 @@ class Phone:
     def __init__(self, stack: Stack, number: str | None = None) -> None:
         self.stack = stack
         self.number = number or new_phone()
-        self.url = f"{stack.rasa_url}/webhooks/sms/webhook"
+        self.url = f"{stack.public_url}/webhooks/sms/webhook"
 
     def form(
         self, body: str, media: tuple[str, ...] = (), sid: str | None = None
@@ -90,7 +90,7 @@ class Phone:
 
     def user_texts(self) -> list[str]:
         """What Rasa received from this phone, in order."""
-        events = self.stack.tracker(self.number)["events"]
+        events = self.stack.tracker(self.number, channel="sms")["events"]
         return [e.get("text") for e in events if e["event"] == "user"]
 
 
@@ -189,7 +189,8 @@ def test_request_filed_by_sms_in_english(rasa_stack: Stack) -> None:
     assert request["address"] == "200 N Spring St, Los Angeles, CA"
     assert request["attributes"] == {"graffiti_surface": "wall"}
     assert request["description"] == "Gang tags on the wall"
-    user = next(e for e in rasa_stack.tracker(phone.number)["events"] if e["event"] == "user")
+    events = rasa_stack.tracker(phone.number, channel="sms")["events"]
+    user = next(e for e in events if e["event"] == "user")
     assert user["input_channel"] == "sms"
     assert user["metadata"]["channel"] == "sms"
 
@@ -206,7 +207,7 @@ def test_request_filed_by_sms_in_spanish(rasa_stack: Stack) -> None:
     assert request["service_code"] == "pothole"
     assert request["address"] == "3600 W 6th St, Los Angeles, CA"
     assert request["description"] == "Es muy profundo"
-    assert rasa_stack.tracker(phone.number)["slots"]["language"] == "es"
+    assert rasa_stack.tracker(phone.number, channel="sms")["slots"]["language"] == "es"
 
 
 def test_mms_photo_reaches_the_filed_request(rasa_stack: Stack) -> None:
@@ -221,7 +222,8 @@ def test_mms_photo_reaches_the_filed_request(rasa_stack: Stack) -> None:
     request = filed_request(rasa_stack, phone.text(option_number(confirmation, "Yes")))
     assert request["service_code"] == "pothole"
     assert request["media_url"] == photo
-    first = next(e for e in rasa_stack.tracker(phone.number)["events"] if e["event"] == "user")
+    events = rasa_stack.tracker(phone.number, channel="sms")["events"]
+    first = next(e for e in events if e["event"] == "user")
     assert first["text"] == "/share_photo"
     assert first["metadata"]["media_url"] == photo
 
