@@ -199,6 +199,7 @@ def start_stack(workdir: Path, model: Path | None = None) -> Iterator[Stack]:
         "ACTION_SERVER_TOKEN": secrets.token_urlsafe(16),
         "RATE_LIMIT_STORAGE": "memory://",
         "GUARD_UPSTREAM": f"http://127.0.0.1:{ports['rasa']}",
+        "GUARD_REQUEST_TIMEOUT": "5",
     }
     env["OPEN311_SERVER_API_KEYS"] = env["OPEN311_API_KEY"]
     stack = Stack(

@@ -212,6 +212,10 @@ class Guard:
                        "La solicitud es demasiado grande.")
 
     def _check_head(self, request: h11.Request) -> None:
+        size = len(request.target) + sum(len(n) + len(v) + 4 for n, v in request.headers)
+        if size > self.settings.max_header_bytes:  # h11 only bounds what is still incomplete
+            raise Refused(431, "headers_too_large", "The request's headers are too large.",
+                          "Los encabezados de la solicitud son demasiado grandes.")
         headers = {name.decode("latin-1"): value for name, value in request.headers}
         path = request.target.split(b"?", 1)[0].decode("latin-1")
         method = request.method.decode("latin-1")
