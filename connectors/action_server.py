@@ -28,6 +28,7 @@ import sys
 import zlib
 from collections.abc import Sequence
 from functools import partial
+from typing import Any
 
 from sanic import HTTPResponse, Request, Sanic, response
 
@@ -89,7 +90,7 @@ async def _guard(token: bytes, request: Request) -> HTTPResponse | None:
     return None
 
 
-def create_app(actions_package: str = "actions", token: str | None = None) -> Sanic:
+def create_app(actions_package: str = "actions", token: str | None = None) -> Sanic[Any, Any]:
     """rasa_sdk's action server app with the token check and body limits.
 
     Args:
@@ -107,7 +108,7 @@ def create_app(actions_package: str = "actions", token: str | None = None) -> Sa
         raise ValueError("ACTION_SERVER_TOKEN is not set: the action server would be open")
     executor = ActionExecutor()
     executor.register_package(actions_package)
-    app: Sanic = create_app_for_serve(executor, cors_origins=None)
+    app: Sanic[Any, Any] = create_app_for_serve(executor, cors_origins=None)
     app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
     app.on_request(partial(_guard, secret.strip().encode("utf-8")), priority=100)
     return app

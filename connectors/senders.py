@@ -15,7 +15,7 @@ This module is the one place that builds and reads these ids: the channels, the 
 
 from __future__ import annotations
 
-from typing import Literal, cast
+from typing import Literal
 
 __all__ = ["CHANNELS", "SMS_PREFIX", "Channel", "channel_of", "conversation_id", "local_id"]
 
@@ -49,8 +49,11 @@ def conversation_id(channel: Channel, sender: str) -> str:
 def channel_of(conversation: str) -> Channel | None:
     """The channel a conversation id belongs to, or None for an id without a namespace."""
     prefix, separator, _ = conversation.partition(SEPARATOR)
-    if separator and prefix in CHANNELS:
-        return cast(Channel, prefix)
+    if not separator:
+        return None
+    for channel in CHANNELS:
+        if prefix == channel:
+            return channel
     return None
 
 

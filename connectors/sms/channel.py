@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
@@ -32,17 +33,24 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors.ratelimit import limiter_from_env
 from connectors.rest.channel import reply_when_silent
 from connectors.senders import conversation_id
 from connectors.sms.errors import SMSError
 from connectors.sms.gateway import GenericHTTPGateway, SMSGateway, TwilioGateway
-from connectors.sms.handler import SMSWebhookHandler, UserTurn, WebhookRequest
+from connectors.sms.handler import (
+    DEFAULT_RATE_LIMIT,
+    SMSWebhookHandler,
+    UserTurn,
+    WebhookRequest,
+)
 from connectors.sms.store import SMSStore
 
 logger = logging.getLogger(__name__)
 
 _SETTINGS = (
     "auth_token",
+    "turn_timeout",
     "public_url",
     "provider",
     "reply_mode",
@@ -74,6 +82,10 @@ class SMSInput(InputChannel):
         from_number: the assistant's number, needed for reply_mode "rest".
         send_url: the generic provider's send endpoint, needed for reply_mode "rest".
         db_path: SQLite file; None reads ``SMS_DB`` (default ``var/sms.db``).
+        turn_timeout: seconds the assistant may take for one message (Twilio waits 15 s).
+
+    Messages per phone number are limited by ``RATE_LIMIT_SMS`` (default 10/minute;60/hour),
+    counted in ``RATE_LIMIT_STORAGE`` (memory, or Redis when several Rasa processes run).
     """
 
     @classmethod
@@ -103,6 +115,7 @@ class SMSInput(InputChannel):
         from_number: str | None = None,
         send_url: str | None = None,
         db_path: str | None = None,
+        turn_timeout: float | str = 12.0,
     ) -> None:
         if not auth_token or not str(auth_token).strip():
             raise ValueError("the sms channel needs auth_token (set SMS_AUTH_TOKEN)")
@@ -127,6 +140,9 @@ class SMSInput(InputChannel):
             SMSStore(db_path),
             public_url=public_url,
             reply_mode=reply_mode,  # validated by the handler
+            turn_timeout=float(turn_timeout),
+            limiter=limiter_from_env("sms"),
+            rate_limit=os.environ.get("RATE_LIMIT_SMS") or DEFAULT_RATE_LIMIT,
         )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from eval.stack import APP_PYTHON, ROOT, RASA_PYTHON, Stack, free_port, new_sender, wait_http
+from eval.stack import APP_PYTHON, RASA_PYTHON, ROOT, Stack, free_port, new_sender, wait_http
 from tests.security.http import exchange, request_head, status
 
 pytestmark = pytest.mark.integration
