@@ -80,16 +80,26 @@ class RateLimiter:
         """
         if not rules.strip():
             return Decision(True)
+        items = parse_many(rules)  # a malformed rule is a configuration error: ValueError
         try:
-            for item in parse_many(rules):
+            for item in items:
                 if not self._limiter.hit(item, self.namespace, *key):
                     reset_time = self._limiter.get_window_stats(item, self.namespace, *key)[0]
                     return Decision(False, max(1, math.ceil(reset_time - time.time())))
-        except ValueError:
-            raise
         except Exception:  # the storage failed: answer residents, say so in the log
             logger.exception("Rate-limit storage failed; request let through")
         return Decision(True)
+
+    def check(self, rules: str, *key: str) -> bool:
+        """Whether one more request for ``key`` would pass every rule (nothing is counted)."""
+        if not rules.strip():
+            return True
+        items = parse_many(rules)
+        try:
+            return all(self._limiter.test(item, self.namespace, *key) for item in items)
+        except Exception:  # the storage failed: let the request through, as hit() does
+            logger.exception("Rate-limit storage failed; request let through")
+            return True
 
     async def ahit(self, rules: str, *key: str) -> Decision:
         """:meth:`hit` for async code: a Redis round trip runs in a thread, off the loop."""
