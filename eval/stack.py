@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from connectors.files import private_file
 from connectors.senders import Channel, conversation_id
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,6 +80,7 @@ class Service:
 
     def start(self) -> None:
         """Starts the process and waits for its health URL."""
+        private_file(self.log)  # logs hold residents' messages
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
