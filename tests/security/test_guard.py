@@ -37,32 +37,33 @@ def assistant_answers(stack: Stack) -> None:
     assert time.monotonic() - started < 20
 
 
-@pytest.mark.parametrize(
-    ("name", "head", "body", "expected"),
-    [
-        ("negative length", request_head(REST, {**JSON, "Content-Length": "-1"}), b"{}", 400),
-        ("negative length, SMS", request_head(SMS, {**FORM, "Content-Length": "-1"}), b"a", 400),
-        ("non-numeric length", request_head(REST, {**JSON, "Content-Length": "abc"}), b"", 400),
-        ("huge length", request_head(REST, {**JSON, "Content-Length": "9" * 12}), b"{", 413),
-        ("body over the limit", request_head(REST, {**JSON, "Content-Length": "300000"}),
-         b"{" + b" " * 299_998 + b"}", 413),
-        ("chunked body over the limit",
-         request_head(REST, {**JSON, "Transfer-Encoding": "chunked"}),
-         b"".join([b"10000\r\n" + b" " * 0x10000 + b"\r\n"] * 5) + b"0\r\n\r\n", 413),
-        ("length and chunked",
-         request_head(REST, {**JSON, "Content-Length": "4", "Transfer-Encoding": "chunked"}),
-         b"0\r\n\r\n", 400),
-        ("two lengths", request_head(REST, {**JSON, "Content-Length": "2"})
-         .replace(b"\r\n\r\n", b"\r\nContent-Length: 3\r\n\r\n"), b"{}", 400),
-        ("2,000 levels of JSON",
-         request_head(REST, {**JSON, "Content-Length": str(len(DEEP))}), DEEP, 400),
-        ("headers too large", request_head(REST, {**JSON, "X-Junk": "a" * 40_000}), b"", 431),
-        ("form sent to REST", request_head(REST, {**FORM, "Content-Length": "3"}), b"a=b", 415),
-        ("the Rasa HTTP API", request_head("/conversations/sms:+12135550123/tracker", {},
-                                           "GET"), b"", 404),
-        ("no request line", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", b"", 400),
-    ],
-)
+CASES = [
+    ("negative length", request_head(REST, {**JSON, "Content-Length": "-1"}), b"{}", 400),
+    ("negative length, SMS", request_head(SMS, {**FORM, "Content-Length": "-1"}), b"a", 400),
+    ("non-numeric length", request_head(REST, {**JSON, "Content-Length": "abc"}), b"", 400),
+    ("huge length", request_head(REST, {**JSON, "Content-Length": "9" * 12}), b"{", 413),
+    ("body over the limit", request_head(REST, {**JSON, "Content-Length": "300000"}),
+     b"{" + b" " * 299_998 + b"}", 413),
+    ("chunked body over the limit",
+     request_head(REST, {**JSON, "Transfer-Encoding": "chunked"}),
+     b"".join([b"10000\r\n" + b" " * 0x10000 + b"\r\n"] * 5) + b"0\r\n\r\n", 413),
+    ("length and chunked",
+     request_head(REST, {**JSON, "Content-Length": "4", "Transfer-Encoding": "chunked"}),
+     b"0\r\n\r\n", 400),
+    ("two lengths", request_head(REST, {**JSON, "Content-Length": "2"})
+     .replace(b"\r\n\r\n", b"\r\nContent-Length: 3\r\n\r\n"), b"{}", 400),
+    ("2,000 levels of JSON",
+     request_head(REST, {**JSON, "Content-Length": str(len(DEEP))}), DEEP, 400),
+    ("headers too large", request_head(REST, {**JSON, "X-Junk": "a" * 40_000}), b"", 431),
+    ("form sent to REST", request_head(REST, {**FORM, "Content-Length": "3"}), b"a=b", 415),
+    ("the Rasa HTTP API", request_head("/conversations/sms:+12135550123/tracker", {},
+                                       "GET"), b"", 404),
+    ("no request line", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", b"", 400),
+]
+"""Each malformed request of the review and the status the guard answers it with."""
+
+
+@pytest.mark.parametrize(("name", "head", "body", "expected"), CASES)
 def test_malformed_request_is_refused_and_the_assistant_still_answers(
     rasa_stack: Stack, name: str, head: bytes, body: bytes, expected: int
 ) -> None:
