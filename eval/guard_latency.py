@@ -21,9 +21,9 @@ import httpx
 from eval.stack import Stack, new_sender, start_stack
 
 
-def _timed(call: Callable[[], httpx.Response]) -> float:
+def _timed(call: Callable[[str], httpx.Response], base: str) -> float:
     started = time.perf_counter()
-    reply = call()
+    reply = call(base)
     elapsed = (time.perf_counter() - started) * 1000
     assert reply.status_code == 200, reply.text
     return elapsed
@@ -40,16 +40,21 @@ def measure(stack: Stack, rounds: int) -> dict[str, dict[str, list[float]]]:
     results: dict[str, dict[str, list[float]]] = {
         "health": {"direct": [], "guard": []}, "greeting": {"direct": [], "guard": []}}
     auth = stack.rest_auth()
+
+    def health(base: str) -> httpx.Response:
+        return httpx.get(f"{base}/webhooks/rest/", timeout=10)
+
+    def greeting(base: str) -> httpx.Response:
+        body = {"sender": new_sender("lat"), "message": "hello"}
+        return httpx.post(f"{base}/webhooks/rest/webhook", json=body, headers=auth, timeout=60)
+
+    routes = (("direct", stack.rasa_url), ("guard", stack.public_url))
     for _ in range(rounds):
-        for route, base in (("direct", stack.rasa_url), ("guard", stack.public_url)):
-            results["health"][route].append(
-                _timed(lambda base=base: httpx.get(f"{base}/webhooks/rest/", timeout=10)))
+        for route, base in routes:
+            results["health"][route].append(_timed(health, base))
     for _ in range(max(10, rounds // 4)):
-        for route, base in (("direct", stack.rasa_url), ("guard", stack.public_url)):
-            body = {"sender": new_sender("lat"), "message": "hello"}
-            results["greeting"][route].append(_timed(
-                lambda base=base, body=body: httpx.post(
-                    f"{base}/webhooks/rest/webhook", json=body, headers=auth, timeout=60)))
+        for route, base in routes:
+            results["greeting"][route].append(_timed(greeting, base))
     return results
 
 
