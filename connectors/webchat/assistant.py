@@ -118,7 +118,7 @@ class AssistantClient:
         """
         response = await self._request(
             "GET",
-            f"/conversations/{quote(conversation, safe='')}/tracker",
+            f"/conversations/{quote(conversation, safe=':')}/tracker",  # Rasa keeps %3A as is
             params={
                 "token": self._token,
                 "include_events": "ALL" if with_events else "NONE",

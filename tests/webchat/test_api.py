@@ -196,6 +196,8 @@ def test_history_shows_button_titles_hides_the_language_switch_and_uses_the_toke
     assert "Su número de solicitud es 1-1000001" in shown[-1][1]
     tracker_call = rasa.requests[-1]
     assert tracker_call.url.path == f"/conversations/web:{SENDER}/tracker"
+    # Rasa does not decode %3A in the id: the colon must travel as is.
+    assert tracker_call.url.raw_path.startswith(f"/conversations/web:{SENDER}/tracker?".encode())
     assert tracker_call.url.params["token"] == TOKEN
     assert TOKEN not in reply.text
 
