@@ -100,7 +100,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 
 typecheck: $(VENV)/.installed
-	$(VENV)/bin/mypy actions connectors knowledge_base bot/language.py bot/train.py bot/setup_env.py bot/encoder eval
+	$(VENV)/bin/mypy actions connectors knowledge_base bot/language.py bot/languages bot/safety.py bot/text.py bot/train.py bot/setup_env.py bot/encoder eval
 
 validate: $(RASA_VENV)/.installed
 	$(RASA_VENV)/bin/rasa data validate --domain bot/domain --data nlu_data bot/rules --config config.yml 2>&1 | grep -v "^$$" | tail -n 3; exit $${PIPESTATUS[0]}

@@ -13,12 +13,6 @@ from connectors.rest.validation import clean_text
 _TAG_RE = re.compile(r"<[^>]*>")
 _SCRIPT_RE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 
-SKIP_WORDS = frozenset(
-    """skip saltar omitir ninguno ninguna nada no nope none anonymous anonimo anónimo anónima
-    anonima pass paso n/a na""".split()
-)
-
-
 def language(tracker: Tracker) -> str:
     """The conversation's language: ``"es"`` or ``"en"`` (the default)."""
     return "es" if tracker.get_slot("language") == "es" else "en"
@@ -37,12 +31,6 @@ def plain_text(value: Any, max_chars: int | None = None) -> str:
     text = _TAG_RE.sub(" ", text)  # tags that were entity-encoded
     text = re.sub(r"[ \t]+", " ", clean_text(text))
     return text[:max_chars] if max_chars else text
-
-
-def is_skip(text: str) -> bool:
-    """Whether the resident declined to answer ("skip", "saltar", "no", "anónimo" …)."""
-    words = re.findall(r"[\w/]+", text.lower())
-    return bool(words) and len(words) <= 3 and all(w in SKIP_WORDS for w in words)
 
 
 def latest_entity(tracker: Tracker, name: str) -> str | None:

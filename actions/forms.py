@@ -1,13 +1,30 @@
-"""Validation of the service request form: type, location, the type's attributes, contact, confirm.
+"""The service request form: the resident steers it, and nothing they said is asked again.
 
 The domain lists the base slots (type, address, description, contact, confirmation); the
-attributes a crew needs (item count, vehicle description …) come from the Open311 service
-definition of the chosen type and are inserted after the address by :meth:`required_slots`.
+attributes a crew needs (items, vehicle, animal …) come from the Open311 service definition of
+the chosen type (:meth:`ValidateServiceRequestForm.required_slots`).
+
+Each turn, before the usual validation, the ``extract_<slot>`` methods read what the resident's
+message says beyond the question asked:
+
+* the opening message ("a white honda has been parked at 200 N Spring St for 2 weeks") fills
+  every slot it answers (vehicle, items and count, animal, surface, lights, description);
+* a change of kind at any step ("it's not a car, it's a mattress someone dumped") switches the
+  type and drops the answers that belonged to the old one;
+* more or different details at any step ("also there's a dryer", "perdón, son 3", a new
+  address, a phone number) update the request;
+* "never mind" / "olvídalo" at any step cancels it (backing up the NLU's ``cancel`` intent).
+
+The confirmation summary is rebuilt from the final slot values whenever it is shown, so every
+correction is visible before anything is filed. The stored description is the resident's own
+words, never one of the assistant's questions.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -15,10 +32,28 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import is_skip, language, latest_entity, latest_intent, plain_text
+from actions.common import language, latest_entity, plain_text
+from actions.knowledge import resident_question
+from actions.offers import service_for_intent
+from actions.parsing import (
+    after_cue,
+    count_change,
+    count_items,
+    find_items,
+    find_vehicle,
+    has_cue,
+    is_no,
+    is_skip,
+    is_yes,
+    match_choice,
+    parse_contact,
+    parse_count,
+    says_yes,
+    word_count,
+)
+from bot.text import matching_form
 from connectors.location import LocationError, parse_location
 from connectors.open311.catalog import get_catalog
-from knowledge_base.safety import is_emergency
 
 MAX_DESCRIPTION_CHARS = 1000
 MAX_ITEM_TEXT_CHARS = 300
@@ -29,37 +64,14 @@ ALL_ATTRIBUTE_SLOTS = frozenset(
     "animal_type graffiti_surface".split()
 )
 ANONYMOUS = "anonymous"
-
-_NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "a": 1, "an": 1, "single": 1, "uno": 1, "una": 1, "un": 1, "dos": 2,
-    "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8, "nueve": 9,
-    "diez": 10, "all": 0, "todas": 0, "todos": 0,
-}
-_YES = {"yes", "y", "yeah", "yep", "sure", "correct", "si", "sí", "claro", "correcto", "sip",
-        "ok", "okay", "dale", "affirm"}
-_NO = {"no", "nope", "nah", "n", "not", "nel", "deny"}
-# Words residents use for each value of the list attributes, in both languages.
-_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
-    "animal_type": {
-        "cat": ("cat", "kitten", "gato", "gata", "gatito"),
-        "dog": ("dog", "puppy", "perro", "perra", "perrito"),
-        "bird": ("bird", "pigeon", "crow", "pájaro", "pajaro", "paloma", "ave", "cuervo"),
-        "wildlife": ("raccoon", "possum", "opossum", "skunk", "coyote", "squirrel", "rat",
-                     "mapache", "tlacuache", "zarigüeya", "zorrillo", "ardilla", "rata",
-                     "wildlife", "silvestre"),
-    },
-    "graffiti_surface": {
-        "wall": ("wall", "garage", "building", "pared", "barda", "muro", "edificio", "cochera"),
-        "fence": ("fence", "gate", "cerca", "reja", "portón", "porton"),
-        "sign": ("sign", "letrero", "señal", "senal", "anuncio"),
-        "sidewalk": ("sidewalk", "street", "banqueta", "acera", "calle", "piso"),
-        "pole": ("pole", "post", "poste", "box", "caja"),
-    },
-    "blocking_traffic": {"yes": tuple(_YES), "no": tuple(_NO)},
-}
-_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE_RE = re.compile(r"(?:\+?1[\s.-]?)?\(?(\d{3})\)?[\s.-]?(\d{3})[\s.-]?(\d{4})\b")
+# An opening message this long is the resident's description: it is not asked again.
+DESCRIPTION_MIN_WORDS = 8
+# A report intent this sure, at the confirmation, changes the request's type.
+TYPE_CHANGE_CONFIDENCE = 0.45
+# The NLU's "cancel" must be this sure to stop a request (a cue phrase is enough alone).
+CANCEL_CONFIDENCE = 0.5
+# Where an address was expected, a report of another kind must be this sure to switch.
+ADDRESS_STEP_TYPE_CHANGE_CONFIDENCE = 0.6
 _DESCRIPTION_PREFIX = re.compile(
     r"^\s*(?:no[,.]?\s+)?(?:the\s+)?(?:description|details?|descripci[oó]n|detalles?)"
     r"\s*(?:is|are|es|son|:)?\s*:?\s*",
@@ -75,44 +87,6 @@ def attribute_slots(service_code: str | None) -> list[str]:
     return [a.code for a in sorted(service.attributes, key=lambda a: a.order) if a.required]
 
 
-def parse_count(text: str) -> int | None:
-    """Reads a count from "3", "about 5", "unas cuatro", "two"; ``None`` if there is none."""
-    digits = re.search(r"\d{1,4}", text)
-    if digits:
-        return int(digits.group())
-    for word in re.findall(r"[a-záéíóúñ]+", text.lower()):
-        if word in _NUMBER_WORDS and _NUMBER_WORDS[word] > 0:
-            return _NUMBER_WORDS[word]
-    return None
-
-
-def match_choice(slot: str, text: str, intent: str | None = None) -> str | None:
-    """Maps a resident's answer to a list attribute's value key, or ``None``."""
-    lowered = text.strip().lower()
-    choices = _SYNONYMS.get(slot, {})
-    if lowered in choices or lowered == "other":
-        return lowered
-    if slot == "blocking_traffic" and intent in ("affirm", "deny"):
-        return "yes" if intent == "affirm" else "no"
-    words = set(re.findall(r"[\wáéíóúñü]+", lowered))
-    for key, synonyms in choices.items():
-        if words & set(synonyms):
-            return key
-    return None
-
-
-def parse_contact(text: str) -> dict[str, str]:
-    """Finds an email address and a US phone number (E.164) in the resident's answer."""
-    contact: dict[str, str] = {}
-    email = _EMAIL_RE.search(text)
-    if email:
-        contact["email"] = email.group().lower()
-    phone = _PHONE_RE.search(_EMAIL_RE.sub(" ", text))
-    if phone:
-        contact["phone"] = "+1" + "".join(phone.groups())
-    return contact
-
-
 def contact_fields(value: str | None) -> dict[str, str]:
     """The Open311 contact fields stored in the ``contact_info`` slot."""
     if not value or value == ANONYMOUS:
@@ -120,8 +94,128 @@ def contact_fields(value: str | None) -> dict[str, str]:
     return parse_contact(value)
 
 
+@dataclass(frozen=True)
+class Turn:
+    """The resident's latest message as the form sees it.
+
+    Attributes:
+        text: What they typed (empty for a button payload).
+        intent: The NLU intent and its confidence.
+        confidence: The intent's confidence.
+        requested: The slot the form had asked for (``None`` when the form is just opening).
+    """
+
+    text: str
+    intent: str | None
+    confidence: float
+    requested: str | None
+
+    @classmethod
+    def of(cls, tracker: Tracker) -> Turn:
+        """Reads the latest message and the form's state from the tracker."""
+        message = tracker.latest_message or {}
+        raw = str(message.get("text") or "")
+        intent = message.get("intent") or {}
+        requested = tracker.get_slot("requested_slot")
+        if raw.startswith("/"):
+            # A button. Opening the form from "I want to report it" reads the words before it.
+            raw = resident_question(tracker) if requested is None else ""
+        return cls(
+            text=plain_text(raw, 2000),
+            intent=intent.get("name"),
+            confidence=float(intent.get("confidence") or 0.0),
+            requested=requested,
+        )
+
+    @property
+    def opening(self) -> bool:
+        """Whether this message opened the form."""
+        return self.requested is None
+
+    def answers(self, slot: str) -> bool:
+        """Whether this message is the answer to the question about ``slot``."""
+        return self.requested == slot
+
+
+def changed_this_turn(tracker: Tracker) -> set[str]:
+    """Slots whose value the resident's latest message changed (not merely set again)."""
+    values: dict[str, Any] = {}
+    before: dict[str, Any] = {}
+    after_user = False
+    for event in tracker.events:
+        if event.get("event") == "user":
+            after_user, before = True, {}
+        elif event.get("event") == "slot":
+            name = event.get("name")
+            if after_user and name not in before:
+                before[name] = values.get(name)
+            values[name] = event.get("value")
+    return {name for name, value in before.items() if values.get(name) != value}
+
+
+def _uses(tracker: Tracker, slot: str) -> bool:
+    return slot in attribute_slots(tracker.get_slot("service_code"))
+
+
+def _type_named_in(text: str, current: str | None) -> str | None:
+    """The one request type (other than ``current``) whose catalog keywords ``text`` uses."""
+    form = f" {matching_form(text)} "
+    hits = Counter(
+        service.service_code
+        for service in get_catalog().services
+        if service.service_code != current
+        for keywords in service.keywords.values()
+        for keyword in keywords
+        if f" {matching_form(keyword)} " in form
+    )
+    ranked = hits.most_common(2)
+    if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
+        return None
+    return ranked[0][0]
+
+
+def wants_to_cancel(turn: Turn) -> bool:
+    """"never mind", "olvídalo", or the NLU's cancel intent — unless the message says yes."""
+    if not turn.text or says_yes(turn.text):
+        return False
+    return has_cue("cancel", turn.text) or (
+        turn.intent == "cancel" and turn.confidence >= CANCEL_CONFIDENCE
+    )
+
+
+def _new_type(turn: Turn, tracker: Tracker, domain: DomainDict) -> str | None:
+    """The type a mid-form message switches to, ``""`` to ask again, ``None`` for no change.
+
+    A message changes the type when it says so ("it's not a car, it's a mattress", "I meant
+    graffiti") or when, where the form expected a confirmation or an address, it plainly
+    reports another kind of problem. When it says "not that" without a kind the NLU can
+    place, the form asks for the kind again.
+    """
+    if turn.opening or turn.answers("service_code") or not turn.text:
+        return None
+    current = tracker.get_slot("service_code")
+    named = service_for_intent(turn.intent, domain) if (
+        turn.confidence >= TYPE_CHANGE_CONFIDENCE
+    ) else None
+    other = named if named and named != current else None
+    address_given = latest_entity(tracker, "address") is not None
+    if has_cue("correction", turn.text):
+        if other:
+            return other
+        by_words = _type_named_in(after_cue("correction", turn.text) or "", current)
+        if by_words:
+            return by_words
+        return None if address_given or named == current else ""
+    if other and turn.answers("confirm_request") and not is_yes(turn.text):
+        return other
+    if (other and turn.answers("address") and not address_given
+            and turn.confidence >= ADDRESS_STEP_TYPE_CHANGE_CONFIDENCE):
+        return other
+    return None
+
+
 class ValidateServiceRequestForm(FormValidationAction):
-    """Validates each answer of ``service_request_form`` and builds the confirmation summary."""
+    """Extracts and validates each answer of ``service_request_form``."""
 
     def name(self) -> str:
         """The action name Rasa calls."""
@@ -141,42 +235,57 @@ class ValidateServiceRequestForm(FormValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Warns about danger first, validates, then keeps a photo sent by MMS."""
-        # requested_slot is still empty on the turn that opens the form.
-        if tracker.get_slot("requested_slot") is None and is_emergency(
-            str(tracker.latest_message.get("text") or "")
-        ):
-            dispatcher.utter_message(response="utter_emergency")
+        """Cancels on "never mind", else extracts and validates; keeps an MMS photo."""
+        turn = Turn.of(tracker)
+        if wants_to_cancel(turn):
+            dispatcher.utter_message(response="utter_request_cancelled")
+            return [SlotSet("confirm_request", None), SlotSet("requested_slot", None)]
         events = await super().run(dispatcher, tracker, domain)
+        if not any(e.get("event") == "slot" and e.get("name") != "requested_slot"
+                   for e in events):
+            # Nothing in the message answers the form: let Rasa reject the form so the rules
+            # handle it (a question, "cancel", "talk to a person" …).
+            return events
         metadata = tracker.latest_message.get("metadata") or {}
         media_url = metadata.get("media_url") if isinstance(metadata, dict) else None
         if isinstance(media_url, str) and media_url.startswith(("https://", "http://")):
             events.append(SlotSet("media_url", media_url[:2048]))
-        return events
+        return events + self._summary_if_confirming(tracker, events)
 
-    def _summary(self, tracker: Tracker, changes: dict[str, Any]) -> dict[str, Any]:
+    # --- the confirmation summary ---------------------------------------------------------
+    def _summary_if_confirming(
+        self, tracker: Tracker, events: list[EventType]
+    ) -> list[EventType]:
+        slots = dict(tracker.slots)
+        for event in events:
+            if event.get("event") == "slot":
+                slots[event["name"]] = event["value"]
+        if slots.get("requested_slot") != "confirm_request":
+            return []
+        return [SlotSet(name, value) for name, value in self.summary(slots, tracker).items()]
+
+    @staticmethod
+    def summary(slots: dict[str, Any], tracker: Tracker) -> dict[str, Any]:
         """The slots the confirmation question shows, in the resident's language."""
-
-        def slot(name: str) -> Any:
-            return changes[name] if name in changes else tracker.get_slot(name)
-
         lang = language(tracker)
-        service = get_catalog().service(slot("service_code") or "")
-        label = service.service_name.get(lang) if service else str(slot("service_code"))
+        service = get_catalog().service(slots.get("service_code") or "")
+        label = service.service_name.get(lang) if service else str(slots.get("service_code"))
         details = []
         if service:
-            for attribute in service.attributes:
-                value = slot(attribute.code)
-                if value:
-                    shown = str(value)
-                    for choice in attribute.values:
-                        if choice.key == value:
-                            shown = choice.name.get(lang)
-                    details.append(f"{attribute.description.get(lang)} {shown}")
-        description = slot("description")
+            for attribute in sorted(service.attributes, key=lambda a: a.order):
+                value = slots.get(attribute.code)
+                if not value:
+                    continue
+                shown = str(value)
+                for choice in attribute.values:
+                    if choice.key == value:
+                        shown = choice.name.get(lang)
+                name = (attribute.label or attribute.description).get(lang)
+                details.append(f"{name}: {shown}")
+        description = slots.get("description")
         if description and description != NO_DESCRIPTION:
             details.append(str(description))
-        contact = slot("contact_info")
+        contact = slots.get("contact_info")
         anonymous = {"en": "anonymous", "es": "anónimo"}[lang]
         return {
             "service_label": label,
@@ -184,12 +293,158 @@ class ValidateServiceRequestForm(FormValidationAction):
             "contact_label": anonymous if not contact or contact == ANONYMOUS else contact,
         }
 
+    # --- extraction: what a message says beyond the question asked ------------------------
+    async def extract_service_code(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Switches the type on a correction; drops the old type's answers."""
+        turn = Turn.of(tracker)
+        new = _new_type(turn, tracker, domain)
+        if new is None:
+            return {}
+        changes: dict[str, Any] = {slot: None for slot in ALL_ATTRIBUTE_SLOTS}
+        changes.update({"service_code": new or None, "confirm_request": None})
+        # The old description described the old kind; a long correction is the new one.
+        changes["description"] = (
+            turn.text[:MAX_DESCRIPTION_CHARS] if word_count(turn.text) >= DESCRIPTION_MIN_WORDS
+            else None
+        )
+        if not new:
+            dispatcher.utter_message(response="utter_ask_corrected_type")
+        return changes
+
+    async def extract_item_description(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Items named in the opening message, or added later ("also a dryer")."""
+        turn = Turn.of(tracker)
+        if not turn.text or turn.answers("item_description") or not _uses(
+            tracker, "item_description"
+        ):
+            return {}
+        items = find_items(turn.text)
+        if not items:
+            return {}
+        current = tracker.get_slot("item_description")
+        if turn.opening or not current:
+            return {"item_description": ", ".join(items)[:MAX_ITEM_TEXT_CHARS]}
+        if has_cue("addition", turn.text) or turn.answers("item_count"):
+            dispatcher.utter_message(response="utter_items_added", items=", ".join(items))
+            return {"item_description": f"{current}, {', '.join(items)}"[:MAX_ITEM_TEXT_CHARS]}
+        return {}
+
+    async def extract_item_count(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The count in the opening message, a corrected count, or one more per added item."""
+        turn = Turn.of(tracker)
+        if not turn.text or turn.answers("item_count") or not _uses(tracker, "item_count"):
+            return {}
+        if turn.opening:
+            counted = count_items(turn.text)
+            return {"item_count": str(counted)} if counted else {}
+        corrected = count_change(turn.text)
+        if corrected and 1 <= corrected <= 500:
+            return {"item_count": str(corrected)}
+        current = parse_count(str(tracker.get_slot("item_count") or ""))
+        added = count_items(turn.text) if has_cue("addition", turn.text) else None
+        if current and added:
+            return {"item_count": str(current + added)}
+        return {}
+
+    async def extract_lights_out_count(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """"3 streetlights are out on my block" answers how many."""
+        turn = Turn.of(tracker)
+        if not (turn.opening and turn.text and _uses(tracker, "lights_out_count")):
+            return {}
+        count = parse_count(turn.text)
+        return {"lights_out_count": str(count)} if count and 2 <= count <= 500 else {}
+
+    async def extract_blocking_traffic(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """"a tree fell and it's blocking the road" answers whether it blocks traffic."""
+        turn = Turn.of(tracker)
+        if not turn.text or turn.answers("blocking_traffic") or not _uses(
+            tracker, "blocking_traffic"
+        ):
+            return {}
+        if is_yes(turn.text) or is_no(turn.text):
+            return {}  # a bare yes/no answers another question (the confirmation)
+        choice = match_choice("blocking_traffic", turn.text)
+        if choice not in ("yes", "no") or choice == tracker.get_slot("blocking_traffic"):
+            return {}
+        return {"blocking_traffic": choice}
+
+    async def extract_vehicle_description(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A make, color or plate anywhere ("white honda civic, plate 7ABC123")."""
+        turn = Turn.of(tracker)
+        if not turn.text or turn.answers("vehicle_description") or not _uses(
+            tracker, "vehicle_description"
+        ):
+            return {}
+        vehicle = find_vehicle(turn.text)
+        return {"vehicle_description": vehicle[:MAX_ITEM_TEXT_CHARS]} if vehicle else {}
+
+    async def extract_animal_type(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """"a dead raccoon in my alley" answers what kind of animal."""
+        turn = Turn.of(tracker)
+        if not (turn.opening and turn.text and _uses(tracker, "animal_type")):
+            return {}
+        choice = match_choice("animal_type", turn.text)
+        return {"animal_type": choice} if choice else {}
+
+    async def extract_graffiti_surface(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """"someone tagged my garage" answers where the graffiti is."""
+        turn = Turn.of(tracker)
+        if not (turn.opening and turn.text and _uses(tracker, "graffiti_surface")):
+            return {}
+        choice = match_choice("graffiti_surface", turn.text)
+        return {"graffiti_surface": choice} if choice else {}
+
+    async def extract_description(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A long opening message is the description; "description: …" replaces it later."""
+        turn = Turn.of(tracker)
+        if not turn.text or turn.answers("description"):
+            return {}
+        if turn.opening:
+            if word_count(turn.text) >= DESCRIPTION_MIN_WORDS:
+                return {"description": turn.text[:MAX_DESCRIPTION_CHARS]}
+            return {}
+        correction = _DESCRIPTION_PREFIX.match(turn.text)
+        if correction and correction.end() < len(turn.text):
+            return {"description": turn.text[correction.end():][:MAX_DESCRIPTION_CHARS]}
+        return {}
+
+    async def extract_contact_info(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A phone number or email volunteered at any step."""
+        turn = Turn.of(tracker)
+        if not turn.text or turn.answers("contact_info"):
+            return {}
+        found = parse_contact(turn.text)
+        return {"contact_info": ", ".join(found.values())} if found else {}
+
+    # --- validation of each answer --------------------------------------------------------
     async def validate_service_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Accepts a catalog code, or finds one from the catalog's keywords in free text."""
+        if value is None:
+            return {"service_code": None}
         catalog = get_catalog()
-        code = str(value or "")
+        code = str(value)
         if catalog.service(code) is None:
             words = set(re.findall(r"[\wáéíóúñü-]+", plain_text(value).lower()))
             code = next(
@@ -211,20 +466,21 @@ class ValidateServiceRequestForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Parses the location and refuses places outside the City of Los Angeles."""
+        if value is None:
+            return {"address": None}
         text = latest_entity(tracker, "address") or plain_text(value, 300)
         try:
             location = parse_location(text)
         except LocationError as error:
+            if not Turn.of(tracker).answers("address"):
+                return {"address": tracker.get_slot("address")}  # not an address after all
             dispatcher.utter_message(
                 response="utter_address_outside_city"
                 if error.reason == "outside_city"
                 else "utter_address_not_understood"
             )
             return {"address": None}
-        changes: dict[str, Any] = {"address": location.address_string}
-        if tracker.get_slot("requested_slot") == "confirm_request":
-            changes.update(self._summary(tracker, changes))
-        return changes
+        return {"address": location.address_string}
 
     async def _validate_free_text(self, slot: str, value: Any) -> dict[str, Any]:
         text = plain_text(value, MAX_ITEM_TEXT_CHARS)
@@ -243,11 +499,15 @@ class ValidateServiceRequestForm(FormValidationAction):
         return await self._validate_free_text("vehicle_description", value)
 
     async def _validate_count(
-        self, slot: str, value: Any, dispatcher: CollectingDispatcher
+        self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> dict[str, Any]:
+        if value is None:
+            return {slot: None}
         count = parse_count(plain_text(value))
         if count is None or not 1 <= count <= 500:
-            dispatcher.utter_message(response="utter_invalid_number")
+            turn = Turn.of(tracker)
+            if not (turn.answers(slot) and find_items(turn.text)):  # "also a dryer": re-ask
+                dispatcher.utter_message(response="utter_invalid_number")
             return {slot: None}
         return {slot: str(count)}
 
@@ -255,20 +515,20 @@ class ValidateServiceRequestForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Reads the number of items."""
-        return await self._validate_count("item_count", value, dispatcher)
+        return await self._validate_count("item_count", value, dispatcher, tracker)
 
     async def validate_lights_out_count(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Reads how many lights are out; one light is a single-streetlight request."""
-        result = await self._validate_count("lights_out_count", value, dispatcher)
+        result = await self._validate_count("lights_out_count", value, dispatcher, tracker)
         if result["lights_out_count"] == "1":
+            single = get_catalog().service("single-streetlight")
+            assert single is not None
             return {
                 "lights_out_count": None,
                 "service_code": "single-streetlight",
-                "service_label": get_catalog()
-                .service("single-streetlight")
-                .service_name.get(language(tracker)),  # type: ignore[union-attr]
+                "service_label": single.service_name.get(language(tracker)),
             }
         return result
 
@@ -276,7 +536,12 @@ class ValidateServiceRequestForm(FormValidationAction):
         self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
         other_allowed: bool,
     ) -> dict[str, Any]:
-        choice = match_choice(slot, plain_text(value), latest_intent(tracker))
+        if value is None:
+            return {slot: None}
+        text = plain_text(value)
+        choice = match_choice(slot, text)
+        if choice is None and slot == "blocking_traffic":
+            choice = "yes" if is_yes(text) else "no" if is_no(text) else None
         if choice is None and other_allowed:
             choice = "other"
         if choice is None:
@@ -305,8 +570,12 @@ class ValidateServiceRequestForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Keeps the description as plain text of at most 1000 characters ("skip" allowed)."""
+        if value is None:
+            return {"description": None}
         text = plain_text(value)
-        if is_skip(text) or latest_intent(tracker) == "deny":
+        if Turn.of(tracker).answers("description") and (
+            is_skip(text) or tracker.latest_message.get("intent", {}).get("name") == "deny"
+        ):
             return {"description": NO_DESCRIPTION}
         if len(text) > MAX_DESCRIPTION_CHARS:
             dispatcher.utter_message(
@@ -319,40 +588,38 @@ class ValidateServiceRequestForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Accepts a phone number and/or email, or an anonymous request."""
+        if value is None:
+            return {"contact_info": None}
         text = plain_text(value, 300)
-        if is_skip(text) or latest_intent(tracker) == "deny":
+        found = parse_contact(text)
+        if found:
+            return {"contact_info": ", ".join(found.values())}
+        if not Turn.of(tracker).answers("contact_info"):
+            return {"contact_info": tracker.get_slot("contact_info")}
+        if is_skip(text) or tracker.latest_message.get("intent", {}).get("name") == "deny":
             dispatcher.utter_message(response="utter_anonymous")
-            contact = ANONYMOUS
-        else:
-            found = parse_contact(text)
-            if not found:
-                dispatcher.utter_message(response="utter_invalid_contact")
-                return {"contact_info": None}
-            contact = ", ".join(found.values())
-        changes: dict[str, Any] = {"contact_info": contact}
-        changes.update(self._summary(tracker, changes))
-        return changes
+            return {"contact_info": ANONYMOUS}
+        dispatcher.utter_message(response="utter_invalid_contact")
+        return {"contact_info": None}
 
     async def validate_confirm_request(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Files on yes; applies a corrected address or description; otherwise asks again."""
-        text = plain_text(value)
-        intent = latest_intent(tracker)
-        if latest_entity(tracker, "address") is not None:
-            # The address slot's own validator already ran on the correction this turn.
+        """Files on yes; shows the summary again after any change; otherwise asks."""
+        if value is None:
             return {"confirm_request": None}
-        correction = _DESCRIPTION_PREFIX.match(text)
-        if correction and correction.end() < len(text):
-            new_description = text[correction.end():][:MAX_DESCRIPTION_CHARS]
-            changes: dict[str, Any] = {"description": new_description, "confirm_request": None}
-            changes.update(self._summary(tracker, changes))
-            return changes
-        words = set(re.findall(r"[\wáéíóú]+", text.lower()))
-        if intent == "affirm" or (words and words <= _YES | {"please", "por", "favor"}):
+        changed = changed_this_turn(tracker) - {
+            "confirm_request", "requested_slot", "language", "language_locked",
+            "service_label", "request_details", "contact_label",
+        }
+        if changed:
+            return {"confirm_request": None}  # the summary is shown again with the change
+        text = plain_text(value)
+        intent = tracker.latest_message.get("intent", {}).get("name")
+        if intent == "affirm" or says_yes(text):
             return {"confirm_request": "yes"}
-        if intent == "deny" or words & _NO:
+        if intent == "deny" or is_no(text):
             dispatcher.utter_message(response="utter_ask_what_to_change")
         else:
-            dispatcher.utter_message(response="utter_invalid_choice")
+            dispatcher.utter_message(response="utter_confirm_help")
         return {"confirm_request": None}

@@ -1,4 +1,13 @@
-"""Answering City-service questions from the knowledge base, citing the official source."""
+"""Answering City-service questions from the knowledge base, citing the official source.
+
+A question that names a problem ("how much does couch pickup cost?") is answered first; when
+the answer is about a request type, the assistant then *offers* to file it (never starts it
+unasked). When the NLU cannot tell a question from a report, :class:`ActionAskOrReport` asks
+which one the resident means, with both as buttons.
+
+Danger is not handled here: the dialogue's ``EmergencyPolicy`` puts "call 911" before any
+action on any message about danger.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +21,37 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import language, latest_intent, plain_text
 from actions.deps import get_retriever
-from knowledge_base.safety import is_emergency
+from actions.offers import offer_service, service_for_intent, service_label
+
+# A report intent this likely, in the ranking of a question, is worth offering afterwards.
+OFFER_MIN_CONFIDENCE = 0.3
+
+
+def resident_question(tracker: Tracker) -> str:
+    """The resident's words to answer: the latest message, or the one before a button."""
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        text = str(event.get("text") or "")
+        if text and not text.startswith("/"):
+            return plain_text(text, 500)
+    return ""
+
+
+def reported_service(tracker: Tracker, domain: DomainDict) -> str | None:
+    """The request type the NLU also saw in the latest message, if it is likely enough."""
+    for ranked in (tracker.latest_message.get("intent_ranking") or [])[:3]:
+        if float(ranked.get("confidence") or 0.0) < OFFER_MIN_CONFIDENCE:
+            break
+        service = service_for_intent(ranked.get("name"), domain)
+        if service:
+            return service
+    return None
 
 
 class ActionAnswerQuestion(Action):
     """Answers with the best passage in the resident's language, or says it is not sure.
 
-    Danger (fire, a downed power line, a crime in progress) always comes first with "call 911".
     Messages the NLU was not sure about (``nlu_fallback``) come here too: when the knowledge
     base has a confident answer the resident gets it, otherwise the clarification of what the
     assistant can do.
@@ -34,11 +67,8 @@ class ActionAnswerQuestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Utters the emergency notice when needed, then the answer or "not sure"."""
-        question = plain_text(tracker.latest_message.get("text"), 500)
-        emergency = is_emergency(question)
-        if emergency:
-            dispatcher.utter_message(response="utter_emergency")
+        """Utters the answer (or "not sure"), then offers a related request."""
+        question = resident_question(tracker)
         retriever = self._retriever or get_retriever()
         # Encoding the query is CPU-bound: keep the action server's event loop free.
         answer = await asyncio.to_thread(retriever.answer, question, language(tracker))
@@ -48,6 +78,39 @@ class ActionAnswerQuestion(Action):
             )
         elif latest_intent(tracker) == "nlu_fallback":
             dispatcher.utter_message(response="utter_clarify")
-        elif not emergency:
+            return []
+        else:
             dispatcher.utter_message(response="utter_kb_not_sure")
+        if tracker.active_loop_name:
+            return []  # mid-request: the form goes on
+        offered = getattr(answer, "offers", None) or reported_service(tracker, domain)
+        if offered:
+            return offer_service(dispatcher, tracker, offered, "utter_offer_request")
+        return []
+
+
+class ActionAskOrReport(Action):
+    """Asks "a question about X, or a report?" when the NLU could not tell."""
+
+    def name(self) -> str:
+        """The action name Rasa calls."""
+        return "action_ask_or_report"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Both options as buttons; the report button starts that request type."""
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        intent = next(
+            (r["name"] for r in ranking if service_for_intent(r.get("name"), domain)), None
+        )
+        service = service_for_intent(intent, domain)
+        if intent is None or service is None:
+            dispatcher.utter_message(response="utter_clarify")
+            return []
+        dispatcher.utter_message(
+            response="utter_ask_or_report",
+            service_label=service_label(service, tracker),
+            report_payload=f"/{intent}",
+        )
         return []

@@ -18,9 +18,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-SUPPORTED = ("en", "es")
+from bot.languages import DEFAULT_LANGUAGE, codes
+
+SUPPORTED = codes()
 
 _SPANISH_CHARS = set("áéíóúñ¿¡ü")
 
@@ -79,11 +83,17 @@ class Detection:
         confidence: How sure the detector is, from 0 to 1.
         method: ``"request"`` (the resident asked for a language), ``"lexicon"``,
             ``"langdetect"`` or ``"undecided"``.
+        words: How many words the message has (short replies never switch a conversation's
+            language; see :func:`choose_language`).
+        evidence: How many of its words are distinctive words of the detected language
+            ("Van Nuys Blvd and Sherman Way" has one: an address is not a sentence).
     """
 
     language: str | None
     confidence: float
     method: str
+    words: int = 0
+    evidence: int = 0
 
 
 def _strip_accents(word: str) -> str:
@@ -149,21 +159,72 @@ def detect_language(text: str, min_langdetect_words: int = 4) -> Detection:
         ("ok", "no", "1-1000023", an emoji, a bare street address).
     """
     # "LA" in capitals is Los Angeles, not the Spanish article.
+    words = [w.lower() for w in _WORD_RE.findall(text or "") if w != "LA"]
     asked = requested_language(text)
     if asked is not None:
-        return Detection(asked, 1.0, "request")
-    words = [w.lower() for w in _WORD_RE.findall(text or "") if w != "LA"]
+        return Detection(asked, 1.0, "request", len(words))
     if not words:
         return Detection(None, 0.0, "undecided")
     en, es = _lexicon_scores(words, text)
     margin = abs(en - es)
     if margin >= 1.0 and (max(en, es) >= 2.0 or len(words) <= 3 or margin >= 2.0):
         lang = "es" if es > en else "en"
-        return Detection(lang, min(1.0, 0.6 + 0.1 * margin), "lexicon")
+        return Detection(lang, min(1.0, 0.6 + 0.1 * margin), "lexicon", len(words),
+                         int(max(en, es)))
     # Street vocabulary ("5th St & Main St") says nothing about the resident's language.
     content = [w for w in words if len(w) > 2 and w not in _ADDRESS_WORDS]
     if len(content) >= min_langdetect_words:
         detected, prob = _langdetect(text)
         if detected is not None and prob >= 0.9:
-            return Detection(detected, prob, "langdetect")
-    return Detection(None, 0.0, "undecided")
+            return Detection(detected, prob, "langdetect", len(words),
+                             int(es if detected == "es" else en))
+    return Detection(None, 0.0, "undecided", len(words))
+
+
+LANGUAGE_SLOT = "language"
+# A detection this sure, from this many words, is a real switch of language.
+SWITCH_MIN_WORDS = 3
+SWITCH_MIN_CONFIDENCE = 0.8
+SWITCH_MIN_EVIDENCE = 2
+
+
+def choose_language(
+    current: str | None,
+    locked: bool,
+    entities: Sequence[Mapping[str, Any]],
+    locale: str | None,
+    supported: Sequence[str],
+) -> tuple[str, bool]:
+    """The conversation's language and lock after one resident message.
+
+    Args:
+        current: The language slot before the message (``None`` in a new conversation).
+        locked: Whether the resident chose the language explicitly.
+        entities: The message's entities; the ``language`` one carries ``method``,
+            ``words``, ``evidence`` and ``confidence`` from the detector (a button payload
+            has none).
+        locale: The channel's locale hint (the web page's language), if any.
+        supported: The languages the assistant speaks.
+
+    Returns:
+        ``(language, locked)``.
+    """
+    detection = next(
+        (e for e in entities if e.get("entity") == LANGUAGE_SLOT and e.get("value") in supported),
+        None,
+    )
+    if detection is not None and detection.get("method", "request") == "request":
+        return str(detection["value"]), True  # a button payload or "in Spanish please"
+    if current not in supported:
+        if detection is not None:
+            return str(detection["value"]), False
+        return (locale if locale and locale in supported else DEFAULT_LANGUAGE), False
+    assert current is not None
+    if locked or detection is None or detection["value"] == current:
+        return current, locked
+    strong = (
+        int(detection.get("words", 0)) >= SWITCH_MIN_WORDS
+        and int(detection.get("evidence", 0)) >= SWITCH_MIN_EVIDENCE
+        and float(detection.get("confidence", 0.0)) >= SWITCH_MIN_CONFIDENCE
+    )
+    return (str(detection["value"]) if strong else current), False

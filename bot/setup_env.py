@@ -20,12 +20,14 @@ SECRETS = (
     "OPEN311_API_KEY",
     "SMS_AUTH_TOKEN",
     "REVIEW_SECRET_KEY",
+    "MODEL_SERVER_TOKEN",
     "ACTION_SERVER_TOKEN",  # the Rasa server's credential at the action server
     "WEBCHAT_REST_TOKEN",  # the web chat proxy's credential at the REST channel (web:<id>)
     "REST_API_TOKEN",  # other REST clients (eval, curl); leave empty in production: REST off
 )
 DEFAULTS = {
     "RASA_ENDPOINTS": "bot/endpoints.yml",
+    "MODEL_SERVER_URL": "http://127.0.0.1:8001/model-server/current.tar.gz",
     "ACTION_ENDPOINT_URL": "http://127.0.0.1:5055/webhook",
     "TRACKER_SQLITE_PATH": "var/tracker.db",
     "OPEN311_BASE_URL": "http://127.0.0.1:8311/open311/v2",

@@ -1,72 +1,140 @@
-"""Train the Rasa model only when its inputs changed (run in the Rasa environment).
+"""The one trainer of the Rasa model (run in the Rasa environment).
 
-The inputs are config.yml, the domain (bot/domain), the rules and stories (bot/rules,
-bot/stories), the NLU data (nlu_data/, including staff-reviewed examples) and the custom
-components (bot/components). Their content
-hash is written next to the model as ``models/<hash>.tar.gz``; when that file exists there is
-nothing to do. ``--force`` trains anyway, ``--print-hash`` only prints the hash.
+``make model`` and the staff review app's candidates both call it.
 
-Usage: ``.venv-rasa/bin/python -m bot.train [--force] [--print-hash] [--out models]``
+A model is named by the content hash of its inputs: config, domain (bot/domain), custom
+components (bot/components), and the training data: nlu_data/ (approved staff corrections
+live in nlu_data/reviewed/), bot/rules, bot/stories, plus any ``--data DIR`` (a candidate's
+staged corrections). Training data files are hashed by their path inside their data folder
+(``--data var/review/staged/job-3/reviewed`` hashes ``reviewed/…``), so a candidate trained on
+staged corrections has the same name as the model ``make model`` would train once those files
+are approved into nlu_data/reviewed/: after an approval (or a rollback), a restart finds the
+model up to date instead of training another.
+
+``models/CURRENT`` names the current model (what the review app's model server gives Rasa);
+training without ``--candidate`` sets it. ``models/KEEP`` lists models never pruned (the
+review app's releases, for rollback). ``--force`` trains anyway, ``--print-hash`` only prints
+the hash.
+
+Usage: ``.venv-rasa/bin/python -m bot.train [--force] [--print-hash] [--out models]
+[--config config.yml] [--data DIR …] [--candidate]``
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INPUTS = ("config.yml", "bot/domain", "bot/rules", "bot/stories", "nlu_data", "bot/components")
+# Code and data that shape the model besides config.yml and the training data below.
+INPUTS = (
+    "bot/domain", "bot/components", "bot/policies", "bot/languages", "bot/language.py",
+    "bot/safety.py", "bot/text.py",
+)
 TRAINING_DATA = ("nlu_data", "bot/rules", "bot/stories")
 KEEP_MODELS = 3
+CURRENT = "CURRENT"
+KEEP = "KEEP"
 
 
-def content_hash(root: Path = ROOT) -> str:
-    """A hash of every training input file's path and bytes, in a stable order."""
-    digest = hashlib.sha256()
+def _files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    return sorted(p for p in [*path.rglob("*.yml"), *path.rglob("*.py")] if p.is_file())
+
+
+def content_hash(
+    root: Path = ROOT, config: Path | None = None, extra: tuple[Path, ...] = ()
+) -> str:
+    """A hash of every training input (see the module doc for how files are named)."""
+    entries: list[tuple[str, bytes]] = []
+    config = config or root / "config.yml"
+    entries.append(("config.yml", config.read_bytes()))
     for entry in INPUTS:
-        path = root / entry
-        files = (
-            sorted([*path.rglob("*.yml"), *path.rglob("*.py")]) if path.is_dir() else [path]
-        )
-        for file in files:
-            if file.is_file():
-                digest.update(file.relative_to(root).as_posix().encode())
-                digest.update(file.read_bytes())
+        for file in _files(root / entry):
+            entries.append((file.relative_to(root).as_posix(), file.read_bytes()))
+    data_roots = [(root / d, None) for d in TRAINING_DATA] + [(d, d.name) for d in extra]
+    for data_root, prefix in data_roots:
+        if not data_root.exists():
+            continue
+        for file in _files(data_root):
+            relative = file.relative_to(data_root).as_posix()
+            key = f"data:{prefix}/{relative}" if prefix else f"data:{relative}"
+            entries.append((key, file.read_bytes()))
+    digest = hashlib.sha256()
+    for key, content in sorted(entries, key=lambda e: (e[0], hashlib.sha256(e[1]).digest())):
+        digest.update(key.encode())
+        digest.update(hashlib.sha256(content).digest())
     return digest.hexdigest()[:16]
 
 
-def train(out: Path, force: bool = False) -> Path:
+def set_current(out: Path, model: Path) -> None:
+    """Names ``model`` the current model (atomically)."""
+    partial = out / f".{CURRENT}.part"
+    partial.write_text(model.name + "\n", encoding="utf-8")
+    os.replace(partial, out / CURRENT)
+
+
+def current(out: Path) -> Path | None:
+    """The current model: ``CURRENT``'s, or the newest model when there is no pointer."""
+    pointer = out / CURRENT
+    if pointer.exists():
+        model = out / pointer.read_text(encoding="utf-8").strip()
+        if model.is_file():
+            return model
+    models = sorted(out.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
+
+
+def train(
+    out: Path,
+    force: bool = False,
+    config: Path | None = None,
+    extra: tuple[Path, ...] = (),
+    candidate: bool = False,
+) -> Path:
     """Trains into ``out/<hash>.tar.gz`` unless that model already exists."""
-    model = out / f"{content_hash()}.tar.gz"
+    config = config or ROOT / "config.yml"
+    model = out / f"{content_hash(ROOT, config, extra)}.tar.gz"
     if model.exists() and not force:
-        print(f"Model is up to date: {model.relative_to(ROOT)}")
-        return model
-    data = [str(ROOT / d) for d in TRAINING_DATA if (ROOT / d).exists()]
-    command = [
-        sys.executable, "-m", "rasa", "train",
-        "--config", str(ROOT / "config.yml"),
-        "--domain", str(ROOT / "bot/domain"),
-        "--data", *data,
-        "--out", str(out),
-        "--fixed-model-name", model.name.removesuffix(".tar.gz"),
-    ]
-    print("Training the Rasa model (inputs changed)…", flush=True)
-    started = time.monotonic()
-    subprocess.run(command, check=True, cwd=ROOT)
-    print(f"Trained {model.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
-    prune(out, keep=KEEP_MODELS)
+        print(f"Model is up to date: {model}")
+    else:
+        data = [str(ROOT / d) for d in TRAINING_DATA if (ROOT / d).exists()]
+        data += [str(d) for d in extra if d.exists()]
+        command = [
+            sys.executable, "-m", "rasa", "train",
+            "--config", str(config),
+            "--domain", str(ROOT / "bot/domain"),
+            "--data", *data,
+            "--out", str(out),
+            "--fixed-model-name", model.name.removesuffix(".tar.gz"),
+        ]
+        print("Training the Rasa model (inputs changed)…", flush=True)
+        started = time.monotonic()
+        subprocess.run(command, check=True, cwd=ROOT)
+        print(f"Trained {model} in {time.monotonic() - started:.0f} s")
+    if not candidate:
+        set_current(out, model)
+        prune(out, keep=KEEP_MODELS)
     return model
 
 
 def prune(out: Path, keep: int) -> None:
-    """Deletes all but the ``keep`` newest models (the newest is the one `rasa run` loads)."""
+    """Deletes all but the ``keep`` newest models, the current one and those in ``KEEP``."""
+    pinned = {current(out)}
+    keep_file = out / KEEP
+    if keep_file.exists():
+        pinned |= {out / line.strip() for line in keep_file.read_text().splitlines()
+                   if line.strip()}
     models = sorted(out.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in models[keep:]:
-        old.unlink()
+        if old not in pinned:
+            old.unlink()
 
 
 def main() -> None:
@@ -75,11 +143,18 @@ def main() -> None:
     parser.add_argument("--force", action="store_true", help="train even if up to date")
     parser.add_argument("--print-hash", action="store_true", help="print the hash and exit")
     parser.add_argument("--out", type=Path, default=ROOT / "models")
+    parser.add_argument("--config", type=Path, default=ROOT / "config.yml")
+    parser.add_argument("--data", type=Path, action="append", default=[],
+                        help="more training data (a candidate's staged corrections)")
+    parser.add_argument("--candidate", action="store_true",
+                        help="a candidate: neither set it current nor prune")
     args = parser.parse_args()
+    extra = tuple(d.resolve() for d in args.data)
     if args.print_hash:
-        print(content_hash())
+        print(content_hash(ROOT, args.config.resolve(), extra))
         return
-    train(args.out.resolve(), args.force)
+    args.out.mkdir(parents=True, exist_ok=True)
+    train(args.out.resolve(), args.force, args.config.resolve(), extra, args.candidate)
 
 
 if __name__ == "__main__":

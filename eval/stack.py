@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import yaml
 
 from connectors.files import private_file
 from connectors.senders import Channel, conversation_id
@@ -165,6 +166,15 @@ def new_sender(prefix: str = "test") -> str:
 
 
 
+def pinned_endpoints(workdir: Path, source: str) -> Path:
+    """A copy of an endpoints file without its model server: tests pin the model they test."""
+    config = yaml.safe_load((ROOT / source).read_text(encoding="utf-8")) or {}
+    config.pop("models", None)
+    target = workdir / f"pinned-{Path(source).name}"
+    target.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return target
+
+
 @contextmanager
 def start_stack(workdir: Path, model: Path | None = None) -> Iterator[Stack]:
     """Starts Open311 server, action server, outbox worker and Rasa server on free ports.
@@ -238,7 +248,8 @@ def start_stack(workdir: Path, model: Path | None = None) -> Iterator[Stack]:
         Service(
             "rasa",
             [str(RASA_PYTHON), "-m", "bot.rasa_run", "--enable-api", "--model", str(model),
-             "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
+             "--endpoints", str(pinned_endpoints(workdir, "bot/endpoints.yml")),
+             "--credentials", "bot/credentials.yml",
              "--interface", "127.0.0.1", "--port", str(ports["rasa"])],
             f"http://127.0.0.1:{ports['rasa']}/status?token={token}",
             env, workdir / "rasa.log", startup_timeout=180,

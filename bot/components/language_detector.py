@@ -66,6 +66,10 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
                 "end": len(text),
                 "confidence": detection.confidence,
                 "extractor": self.__class__.__name__,
+                # read by bot.policies.language: short replies never switch the language
+                "method": detection.method,
+                "words": detection.words,
+                "evidence": detection.evidence,
             }
             message.set(ENTITIES, message.get(ENTITIES, []) + [entity], add_to_output=True)
         return messages

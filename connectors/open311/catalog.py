@@ -85,6 +85,7 @@ class AttributeDef(_Frozen):
         order: Position in the form, starting at 1.
         description: The question asked.
         datatype_description: What kind of answer is expected.
+        label: A short name for the answer, shown in the chat's summary ("Vehicle").
         values: Choices of a list attribute (empty for other datatypes).
         variable: Always true here: the value comes from the resident.
         integer: Numbers must be whole (non-standard, server-side validation).
@@ -97,6 +98,7 @@ class AttributeDef(_Frozen):
     order: int = Field(ge=1)
     description: LocalizedText
     datatype_description: LocalizedText
+    label: LocalizedText | None = None
     values: tuple[AttributeValue, ...] = ()
     variable: bool = True
     integer: bool = False

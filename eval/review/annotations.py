@@ -1,4 +1,4 @@
-"""What reviewers add to conversations: corrected intents and entities, tags, reviewed marks.
+"""What reviewers add to conversations: tags and reviewed marks (corrections: services).
 
 Every change is written with its audit entry in the same transaction. Audit entries never
 hold what the resident wrote, only ids, intents and entity names.
@@ -6,136 +6,27 @@ hold what the resident wrote, only ids, intents and entity names.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from eval.review.audit import record
-from eval.review.domain import DomainInfo
-from eval.review.models import Correction, ReviewMark, Tag, User, utcnow
+from eval.review.models import ReviewMark, Tag, User
 
 __all__ = [
-    "EntitySpan",
     "add_tag",
     "all_tags",
-    "corrections_for",
-    "delete_correction",
     "remove_tag",
     "reviewed_ids",
-    "save_correction",
     "set_reviewed",
     "tagged_ids",
     "tags_by_conversation",
     "tags_for",
-    "text_hash",
 ]
 
 _TAG = re.compile(r"^[\w .:/+-]{1,60}$")
-
-
-@dataclass(frozen=True)
-class EntitySpan:
-    """An entity in a message: ``text[start:end]`` is an ``entity`` whose value is ``value``."""
-
-    entity: str
-    start: int
-    end: int
-    value: str
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON form stored with the correction."""
-        return {"entity": self.entity, "start": self.start, "end": self.end, "value": self.value}
-
-
-def text_hash(text: str) -> str:
-    """SHA-256 of a message, to notice if the tracker store no longer holds it."""
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def save_correction(
-    db: Session,
-    user: User,
-    *,
-    conversation_id: int,
-    event_id: int,
-    text: str,
-    predicted_intent: str | None,
-    intent: str,
-    entities: Sequence[EntitySpan],
-    domain: DomainInfo,
-    ip: str = "",
-) -> Correction:
-    """Creates or replaces the correction of one message; ``ValueError`` on bad input."""
-    if intent not in domain.intents:
-        raise ValueError(f"Unknown intent {intent!r}: pick one of the domain's intents.")
-    for span in entities:
-        if span.entity not in domain.entities:
-            raise ValueError(f"Unknown entity {span.entity!r}.")
-        if not 0 <= span.start < span.end <= len(text):
-            raise ValueError(f"The span {span.start}-{span.end} is outside the message.")
-        if not span.value.strip():
-            raise ValueError("An entity needs a value.")
-    # the same span given twice (a prefilled row and a selection) counts once
-    ordered = sorted({(s.entity, s.start, s.end): s for s in entities}.values(),
-                     key=lambda s: s.start)
-    for first, second in zip(ordered, ordered[1:], strict=False):
-        if second.start < first.end:
-            raise ValueError("Entities must not overlap.")
-    correction = db.scalar(
-        select(Correction).where(
-            Correction.conversation_id == conversation_id, Correction.event_id == event_id
-        )
-    )
-    previous = correction.intent if correction else None
-    if correction is None:
-        correction = Correction(conversation_id=conversation_id, event_id=event_id)
-        db.add(correction)
-    correction.text_sha256 = text_hash(text)
-    correction.predicted_intent = predicted_intent
-    correction.intent = intent
-    correction.entities = [span.as_dict() for span in ordered]
-    correction.user_id = user.id
-    correction.updated_at = utcnow()
-    correction.exported_at = None
-    correction.export_file = None
-    record(
-        db, user, "correction.save", target=f"conversation:{conversation_id}", ip=ip,
-        event_id=event_id,
-        predicted_intent=predicted_intent, previous_intent=previous, intent=intent,
-        entities=[span.entity for span in ordered],
-    )
-    db.commit()
-    return correction
-
-
-def delete_correction(
-    db: Session, user: User, conversation_id: int, event_id: int, ip: str = ""
-) -> bool:
-    """Removes a correction (audited); ``False`` when there was none."""
-    correction = db.scalar(
-        select(Correction).where(
-            Correction.conversation_id == conversation_id, Correction.event_id == event_id
-        )
-    )
-    if correction is None:
-        return False
-    record(db, user, "correction.delete", target=f"conversation:{conversation_id}", ip=ip,
-           event_id=event_id,
-           intent=correction.intent)
-    db.delete(correction)
-    db.commit()
-    return True
-
-
-def corrections_for(db: Session, conversation_id: int) -> dict[int, Correction]:
-    """The corrections of one conversation by message (event id)."""
-    rows = db.scalars(select(Correction).where(Correction.conversation_id == conversation_id))
-    return {c.event_id: c for c in rows}
 
 
 def add_tag(db: Session, user: User, conversation_id: int, name: str, ip: str = "") -> Tag | None:

@@ -24,7 +24,7 @@ from eval.review.core.security import (
     new_token,
     verify_password,
 )
-from eval.review.models import AuthSession, LoginAttempt, Role, User, utcnow
+from eval.review.models import AuditEntry, AuthSession, LoginAttempt, Role, User, utcnow
 
 __all__ = [
     "MIN_PASSWORD_LENGTH",
@@ -111,6 +111,11 @@ def _recent_failures(db: Session, settings: Settings, username: str, ip: str) ->
     )
 
 
+def _unauthenticated(db: Session, account: User | None, action: str, ip: str) -> None:
+    db.add(AuditEntry(user_id=account.id if account else None, username="", action=action,
+                      target=f"user:{account.id}" if account else "", detail={}, ip=ip))
+
+
 def authenticate(db: Session, settings: Settings, username: str, password: str, ip: str) -> User:
     """The signed-in user; raises :class:`RateLimited` or :class:`InvalidCredentials`.
 
@@ -120,11 +125,14 @@ def authenticate(db: Session, settings: Settings, username: str, password: str, 
     before anything is written, so no sign-in holds the database's write lock meanwhile.
     """
     key = username.strip().lower()[:80]
+    # Failed and throttled sign-ins are logged without the typed name (free text a visitor
+    # controls): an account's id when the name is an account's, nothing otherwise.
+    known = db.scalar(select(User).where(func.lower(User.username) == key))
     if _recent_failures(db, settings, key, ip) >= settings.login_max_failures:
-        record(db, None, "login.rate_limited", target=key, ip=ip, username=key)
+        _unauthenticated(db, known, "login.rate_limited", ip)
         db.commit()
         raise RateLimited("Too many failed sign-ins. Wait a few minutes and try again.")
-    user = db.scalar(select(User).where(func.lower(User.username) == key))
+    user = known
     ok = verify_password(user.password_hash if user else None, password)
     ok = ok and user is not None and user.active
     db.execute(
@@ -134,7 +142,7 @@ def authenticate(db: Session, settings: Settings, username: str, password: str, 
     )
     db.add(LoginAttempt(username=key, ip=ip, success=ok))
     if not ok or user is None:
-        record(db, None, "login.failed", target=key, ip=ip, username=key)
+        _unauthenticated(db, known, "login.failed", ip)
         db.commit()
         raise InvalidCredentials("Wrong user name or password.")
     if needs_rehash(user.password_hash):

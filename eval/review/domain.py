@@ -25,6 +25,7 @@ class DomainInfo:
     intents: tuple[str, ...]
     entities: tuple[str, ...]
     public_phones: frozenset[str]
+    form_slots: tuple[str, ...] = ()
 
 
 def _names(items: Any) -> list[str]:
@@ -54,6 +55,7 @@ def load_domain(domain_dir: Path) -> DomainInfo:
     intents: list[str] = []
     entities: list[str] = []
     texts: list[str] = []
+    form_slots: list[str] = []
     for path in files:
         content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         if not isinstance(content, dict):
@@ -61,8 +63,14 @@ def load_domain(domain_dir: Path) -> DomainInfo:
         intents.extend(i for i in _names(content.get("intents")) if i not in intents)
         entities.extend(e for e in _names(content.get("entities")) if e not in entities)
         texts.extend(_response_texts(content.get("responses")))
+        forms = content.get("forms")
+        if isinstance(forms, dict):
+            for form in forms.values():
+                required = form.get("required_slots") if isinstance(form, dict) else None
+                form_slots.extend(str(s) for s in _names(required) if s not in form_slots)
     return DomainInfo(
         intents=tuple(sorted(intents)),
         entities=tuple(sorted(entities)),
         public_phones=public_phone_numbers(texts),
+        form_slots=tuple(form_slots),
     )

@@ -8,10 +8,9 @@ JSON API under ``/api``). The tracker store is read through ``tracker/store.py``
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import jinja2
@@ -30,6 +29,7 @@ from eval.review.auth import session_for_token
 from eval.review.core.config import Settings, get_settings
 from eval.review.core.db import create_review_engine, create_tracker_engine, session_factory
 from eval.review.domain import load_domain
+from eval.review.knowledge import load_articles
 from eval.review.presenters import local_time
 from eval.review.retrain.jobs import JobRunner
 from eval.review.throttle import SignInThrottle
@@ -61,10 +61,25 @@ def _templates(settings: Settings) -> Jinja2Templates:
         lstrip_blocks=True,
     )
     environment.filters["localtime"] = lambda ts: local_time(ts, settings.timezone)
+    environment.filters["when"] = lambda iso: _local_iso(iso, settings.timezone)
     environment.filters["pct"] = lambda v: "–" if v is None else f"{v:.0%}"
     environment.filters["f3"] = lambda v: "–" if v is None else f"{v:.3f}"
     environment.filters["signed"] = lambda v: "–" if v is None else f"{v:+.3f}"
     return Jinja2Templates(env=environment)
+
+
+def _local_iso(value: str | None, zone: str) -> str:
+    """An ISO time (UTC) from the database as a local time, for pages."""
+    if not value:
+        return ""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _wants_json(request: Request) -> bool:
@@ -76,7 +91,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     review_engine = create_review_engine(settings)
     sessions = session_factory(review_engine)
-    runner = JobRunner(settings, sessions)
+    tracker = TrackerStore(create_tracker_engine(settings), settings.low_confidence)
+    domain = load_domain(settings.path(settings.domain_dir))
+    runner = JobRunner(settings, sessions, tracker, domain.public_phones)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -94,8 +111,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.review_engine = review_engine
     app.state.sessions = sessions
-    app.state.tracker = TrackerStore(create_tracker_engine(settings), settings.low_confidence)
-    app.state.domain = load_domain(settings.path(settings.domain_dir))
+    app.state.tracker = tracker
+    app.state.domain = domain
+    app.state.articles = load_articles(settings.path(settings.articles_dir))
     app.state.templates = _templates(settings)
     app.state.runner = runner
     app.state.throttle = SignInThrottle(
@@ -107,7 +125,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router, prefix="/api")
 
     @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         response: Response = await call_next(request)
         for header, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(header, value)

@@ -20,8 +20,10 @@ __all__ = [
     "AuditEntry",
     "AuthSession",
     "Base",
-    "Correction",
-    "ExportRecord",
+    "Assignment",
+    "ConversationIndex",
+    "MessageCorrection",
+    "Note",
     "JOB_ACTIVE",
     "Job",
     "LoginAttempt",
@@ -117,31 +119,6 @@ class LoginAttempt(Base):
     success: Mapped[bool] = mapped_column(Boolean)
 
 
-class Correction(Base):
-    """A reviewer's intent and entities for one resident message (tracker ``events.id``).
-
-    ``text_sha256`` is a hash of the message when it was corrected: the export re-reads the
-    text from the tracker store and skips it if the store no longer holds the same message.
-    """
-
-    __tablename__ = "review_corrections"
-    __table_args__ = (UniqueConstraint("conversation_id", "event_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    conversation_id: Mapped[int] = mapped_column(Integer, index=True)
-    event_id: Mapped[int] = mapped_column(Integer)
-    text_sha256: Mapped[str] = mapped_column(String(64))
-    predicted_intent: Mapped[str | None] = mapped_column(String(120))
-    intent: Mapped[str] = mapped_column(String(120))
-    entities: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    user_id: Mapped[int] = mapped_column(ForeignKey("review_users.id"))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    exported_at: Mapped[datetime | None] = mapped_column(default=None)
-    export_file: Mapped[str | None] = mapped_column(String(500), default=None)
-
-    user: Mapped[User] = relationship(lazy="joined")
-
-
 class Tag(Base):
     """A free tag on a conversation."""
 
@@ -182,21 +159,8 @@ class AuditEntry(Base):
     ip: Mapped[str] = mapped_column(String(64), default="")
 
 
-class ExportRecord(Base):
-    """One export of corrected messages to an NLU training data file."""
-
-    __tablename__ = "review_exports"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    path: Mapped[str] = mapped_column(String(500))
-    examples: Mapped[int] = mapped_column(Integer)
-    skipped: Mapped[int] = mapped_column(Integer)
-    user_id: Mapped[int] = mapped_column(ForeignKey("review_users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
 class Job(Base):
-    """A retrain-and-compare job: queued → running → promoted | rejected | failed."""
+    """A candidate model and its release (states: :mod:`eval.review.retrain.jobs`)."""
 
     __tablename__ = "review_jobs"
 
@@ -215,3 +179,87 @@ class Job(Base):
 
 
 JOB_ACTIVE = ("queued", "running")
+
+
+class ConversationIndex(Base):
+    """What the inbox needs of one conversation, refreshed from the tracker store.
+
+    Built by :mod:`eval.review.services.inbox` from the events the tracker store holds (never
+    the ``sender_id``): signals and how likely the conversation needs a human look, the
+    predicted intents and request numbers (for filters and lookup), and the resident's
+    messages REDACTED (for text search), so searching cannot find personal data.
+    """
+
+    __tablename__ = "review_conversation_index"
+
+    conversation_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_event_id: Mapped[int] = mapped_column(Integer)
+    started: Mapped[float] = mapped_column(default=0.0)
+    last: Mapped[float] = mapped_column(default=0.0, index=True)
+    user_turns: Mapped[int] = mapped_column(Integer, default=0)
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
+    channel: Mapped[str] = mapped_column(String(8), default="web")
+    signals: Mapped[list[str]] = mapped_column(JSON, default=list)
+    signal_events: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    need: Mapped[float] = mapped_column(default=0.0, index=True)
+    intents: Mapped[str] = mapped_column(Text, default="")
+    request_ids: Mapped[str] = mapped_column(Text, default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    preview: Mapped[str] = mapped_column(Text, default="")
+
+
+class Assignment(Base):
+    """Who is looking at a conversation."""
+
+    __tablename__ = "review_assignments"
+
+    conversation_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("review_users.id"))
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class Note(Base):
+    """A reviewer's note on a conversation (staff text, never shown to residents)."""
+
+    __tablename__ = "review_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(Integer, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("review_users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class MessageCorrection(Base):
+    """What a resident message should have led to, by kind of failure.
+
+    Kinds: ``intent`` (the meaning), ``knowledge`` (the article that answers the question),
+    ``form_step`` (the slot value the form should have understood), ``emergency`` (was / was
+    not an emergency). One of each kind per message. ``text_sha256`` is a hash of the message
+    when it was corrected: staging re-reads the text and skips it if the store changed.
+    ``staged_job_id`` is the candidate that trained on it; ``approved`` once an admin
+    approved that candidate.
+    """
+
+    __tablename__ = "review_message_corrections"
+    __table_args__ = (UniqueConstraint("conversation_id", "event_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(Integer, index=True)
+    event_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
+    predicted: Mapped[str | None] = mapped_column(String(200), default=None)
+    value: Mapped[str] = mapped_column(String(500))
+    slot: Mapped[str | None] = mapped_column(String(120), default=None)
+    user_id: Mapped[int] = mapped_column(ForeignKey("review_users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    staged_job_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+
+    user: Mapped[User] = relationship(lazy="joined")

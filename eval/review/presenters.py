@@ -1,31 +1,26 @@
-"""What pages and the JSON API show of a conversation: redacted unless an admin revealed it.
+"""What pages and the JSON API show of a conversation: plain words, local times, redacted.
 
-Entity spans are shown in the offsets of the text on screen, and offsets a reviewer sends
-back (from a selection in the redacted text) are mapped to the original message.
+Internals (code names, confidences, rankings, policies) are kept under ``details`` for the
+"technical details" disclosure; sender ids are never shown. An admin's audited reveal shows
+the resident's text unredacted.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from connectors.senders import local_id
-from eval.review.annotations import EntitySpan
-from eval.review.models import Correction
+from eval.review.knowledge import Article
+from eval.review.labels import intent_label, language_name, slot_label
+from eval.review.models import ConversationIndex, MessageCorrection
 from eval.review.redaction import Redacted, redact_with_offsets
+from eval.review.signals import SIGNALS, compute_signals
 from eval.review.tracker.conversation import Conversation, Turn
-from eval.review.tracker.inbox import ConversationSummary
 
-__all__ = [
-    "EntityInput",
-    "Redactor",
-    "local_time",
-    "spans_from_view",
-    "summary_view",
-    "transcript_view",
-]
+__all__ = ["Redactor", "View", "local_time", "summary_view", "transcript_view"]
+
+View = dict[str, object]
 
 
 @dataclass(frozen=True)
@@ -41,116 +36,129 @@ class Redactor:
             return Redacted(text, ())
         return redact_with_offsets(text, self.public_phones)
 
-    def __call__(self, value: Any) -> str:
+    def __call__(self, value: object) -> str:
         """A value as shown."""
         return self.mapped("" if value is None else str(value)).text
 
 
 def local_time(timestamp: float | None, zone: str) -> str:
-    """``2026-11-21 14:05`` in the review time zone."""
+    """``2026-11-21 14:05 PST`` in the review time zone."""
     if timestamp is None:
         return ""
-    return datetime.fromtimestamp(timestamp, ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+    return datetime.fromtimestamp(timestamp, ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def _entities_shown(
-    entities: list[dict[str, Any]], shown: Redacted, redactor: Redactor
-) -> list[dict[str, Any]]:
-    rows = []
-    for entity in entities:
-        start, end = entity.get("start"), entity.get("end")
-        row = {
-            "entity": str(entity.get("entity", "")),
-            "value": redactor(entity.get("value")),
-            "extractor": entity.get("extractor"),
-            "start": None,
-            "end": None,
-        }
-        if isinstance(start, int) and isinstance(end, int):
-            row["start"] = shown.new_offset(start)
-            row["end"] = shown.new_offset(end, is_end=True)
-        rows.append(row)
-    return rows
+def _certainty(confidence: float | None) -> str:
+    if confidence is None:
+        return ""
+    if confidence >= 0.8:
+        return "sure"
+    if confidence >= 0.5:
+        return "fairly sure"
+    return "unsure"
 
 
 def _user_turn(
-    turn: Turn, correction: Correction | None, redactor: Redactor, zone: str
-) -> dict[str, Any]:
-    shown = redactor.mapped(turn.text)
-    view: dict[str, Any] = {
+    turn: Turn,
+    corrections: dict[str, MessageCorrection],
+    signals: list[str],
+    redactor: Redactor,
+    zone: str,
+    ui: str,
+    articles: dict[str, Article],
+) -> View:
+    danger = turn.danger or {}
+    corrected: dict[str, View] = {}
+    for kind, c in corrections.items():
+        shown = c.value
+        if kind == "intent":
+            shown = intent_label(c.value, ui)
+        elif kind == "knowledge":
+            article = articles.get(c.value)
+            shown = article.title(ui) if article else c.value
+        elif kind == "form_step":
+            shown = f"{slot_label(c.slot or '', ui)}: {redactor(c.value)}"
+        elif kind == "emergency":
+            shown = "Emergency" if c.value == "yes" else "Not an emergency"
+        corrected[kind] = {"value": c.value if kind != "form_step" else redactor(c.value),
+                           "slot": c.slot, "shown": shown, "by": c.user.username,
+                           "status": c.status}
+    return {
         "kind": "user",
         "event_id": turn.event_id,
         "time": local_time(turn.timestamp, zone),
-        "text": shown.text,
-        "channel": turn.channel,
-        "intent": turn.intent,
-        "confidence": turn.confidence,
-        "top_intent": turn.top_intent,
-        "ranking": turn.ranking,
-        "fallback": turn.fallback,
-        "low_confidence": turn.low_confidence,
-        "entities": [
-            e for e in _entities_shown(turn.entities, shown, redactor)
-            if e["extractor"] != "LanguageDetector"
-        ],
-        "language": next(
-            (str(e.get("value")) for e in turn.entities if e.get("entity") == "language"), None
-        ),
-        "correction": None,
+        "text": redactor(turn.text),
+        "understood": intent_label(turn.intent, ui),
+        "certainty": _certainty(turn.confidence),
+        "language": language_name(turn.language, ui),
+        "emergency": bool(danger.get("detected")),
+        "signals": [{"key": k, "label": SIGNALS[k].label, "explanation": SIGNALS[k].explanation}
+                    for k in signals],
+        "answering": slot_label(turn.requested_slot, ui) if turn.requested_slot else None,
+        "requested_slot": turn.requested_slot,
+        "corrections": corrected,
+        "details": {
+            "intent": turn.intent,
+            "confidence": turn.confidence,
+            "ranking": [{"intent": n, "confidence": round(c, 3)} for n, c in turn.ranking],
+            "danger": {k: v for k, v in danger.items() if k in (
+                "detected", "kind", "probability", "pattern")},
+        },
     }
-    if correction is not None:
-        view["correction"] = {
-            "intent": correction.intent,
-            "entities": _entities_shown(correction.entities or [], shown, redactor),
-            "by": correction.user.username,
-            "updated": correction.updated_at.isoformat(timespec="seconds"),
-            "export_file": correction.export_file,
-            "exported": correction.exported_at is not None,
-        }
-    return view
 
 
 def transcript_view(
     conversation: Conversation,
-    corrections: dict[int, Correction],
+    corrections: dict[int, dict[str, MessageCorrection]],
     redactor: Redactor,
     zone: str,
-) -> dict[str, Any]:
-    """The conversation as pages and the JSON API show it."""
-    turns: list[dict[str, Any]] = []
+    ui: str,
+    articles: dict[str, Article],
+    margin: float = 0.1,
+) -> View:
+    """The conversation as pages and the JSON API show it (no sender id)."""
+    findings = compute_signals(conversation, margin)
+    by_message: dict[int, list[str]] = {}
+    for finding in findings:
+        if finding.event_id is not None:
+            by_message.setdefault(finding.event_id, []).append(finding.key)
+    turns: list[View] = []
     for turn in conversation.turns:
+        time = local_time(turn.timestamp, zone)
         if turn.kind == "user":
-            turns.append(_user_turn(turn, corrections.get(turn.event_id), redactor, zone))
-            continue
-        turns.append(
-            {
-                "kind": turn.kind,
-                "event_id": turn.event_id,
-                "time": local_time(turn.timestamp, zone),
-                "text": redactor(turn.text) if turn.kind == "bot" else "",
-                "name": turn.name,
-                "value": redactor(turn.value) if turn.kind == "slot" else None,
-                "policy": turn.policy,
-            }
-        )
+            turns.append(_user_turn(turn, corrections.get(turn.event_id, {}),
+                                    by_message.get(turn.event_id, []), redactor, zone, ui,
+                                    articles))
+        elif turn.kind == "bot":
+            turns.append({"kind": "bot", "event_id": turn.event_id, "time": time,
+                          "text": redactor(turn.text), "details": {"response": turn.name}})
+        elif turn.kind == "slot" and turn.name == "language":
+            turns.append({"kind": "note", "event_id": turn.event_id, "time": time,
+                          "text": f"Language: {language_name(str(turn.value), ui)}"})
+        elif turn.kind == "slot" and turn.name == "last_request_id":
+            turns.append({"kind": "note", "event_id": turn.event_id, "time": time,
+                          "text": f"Request number {turn.value}"})
+        elif turn.kind == "slot" and turn.name == "handoff_requested":
+            turns.append({"kind": "note", "event_id": turn.event_id, "time": time,
+                          "text": "Asked for a person"})
+        elif turn.kind == "session":
+            turns.append({"kind": "note", "event_id": turn.event_id, "time": time,
+                          "text": "New session"})
+        elif turn.kind == "action":
+            turns.append({"kind": "action", "event_id": turn.event_id, "time": time,
+                          "text": "", "details": {"action": turn.name, "policy": turn.policy}})
     return {
         "conversation_id": conversation.conversation_id,
-        "sender": redactor(local_id(conversation.sender_id)),
-        "channel": conversation.channel,
-        "language": conversation.language,
+        "channel": "SMS" if conversation.channel == "sms" else "Web chat",
+        "language": language_name(conversation.language, ui),
         "started": local_time(conversation.started, zone),
         "last": local_time(conversation.last, zone),
-        "handoff": conversation.handoff,
-        "fallback": conversation.fallback,
-        "low_confidence": conversation.low_confidence,
-        "failed": conversation.failed,
+        "signals": [{"key": f.key, "label": SIGNALS[f.key].label,
+                     "explanation": SIGNALS[f.key].explanation} for f in findings],
         "requests": [
-            {
-                "request_id": r.request_id,
-                "service_code": r.service_code,
-                "queued": r.queued,
-                "time": local_time(r.timestamp, zone),
-            }
+            {"request_id": r.request_id, "kind": intent_label(r.service_code, ui)
+             if r.service_code else "", "queued": r.queued,
+             "time": local_time(r.timestamp, zone)}
             for r in conversation.requests
         ],
         "turns": turns,
@@ -159,61 +167,26 @@ def transcript_view(
 
 
 def summary_view(
-    item: ConversationSummary, redactor: Redactor, zone: str, reviewed: bool, tags: list[str]
-) -> dict[str, Any]:
-    """One inbox row as pages and the JSON API show it."""
+    row: ConversationIndex, zone: str, ui: str, reviewed: bool, tags: list[str],
+    assignee: str | None, corrected: bool,
+) -> View:
+    """One inbox row (already redacted in the index)."""
+    need = row.need
     return {
-        "conversation_id": item.conversation_id,
-        "sender": redactor(local_id(item.sender_id)),
-        "started": local_time(item.started, zone),
-        "last": local_time(item.last, zone),
-        "user_turns": item.user_turns,
-        "channel": item.channel,
-        "language": item.language,
-        "signals": item.signals,
-        "min_confidence": item.min_confidence,
-        "score": item.score,
-        "preview": redactor(item.preview),
+        "conversation_id": row.conversation_id,
+        "started": local_time(row.started, zone),
+        "last": local_time(row.last, zone),
+        "user_turns": row.user_turns,
+        "channel": "SMS" if row.channel == "sms" else "Web chat",
+        "language": language_name(row.language, ui),
+        "need": need,
+        "need_label": "high" if need >= 0.85 else "medium" if need >= 0.5 else
+        "low" if need > 0 else "none",
+        "signals": [{"key": k, "label": SIGNALS[k].label, "explanation": SIGNALS[k].explanation}
+                    for k in row.signals if k in SIGNALS],
+        "preview": row.preview,
         "reviewed": reviewed,
         "tags": tags,
+        "assignee": assignee,
+        "corrected": corrected,
     }
-
-
-@dataclass(frozen=True)
-class EntityInput:
-    """An entity as a reviewer gives it: offsets in the text as shown (may be missing)."""
-
-    entity: str
-    value: str
-    start: int | None
-    end: int | None
-
-
-def spans_from_view(text: str, rows: list[EntityInput], redactor: Redactor) -> list[EntitySpan]:
-    """Entities given on the text as shown, mapped to the original message.
-
-    A row without offsets is looked up by its value. The value stored is the original text of
-    the span, unless the reviewer typed a different one (a synonym). ``ValueError`` on rows
-    that cannot be placed.
-    """
-    shown = redactor.mapped(text)
-    spans = []
-    for row in rows:
-        if not row.entity and not row.value:
-            continue
-        if not row.entity:
-            raise ValueError("Choose an entity name for each value.")
-        start, end = row.start, row.end
-        if start is None or end is None:
-            found = shown.text.find(row.value) if row.value else -1
-            if found < 0:
-                raise ValueError(f"{row.value!r} is not in the message: select it or give a span.")
-            start, end = found, found + len(row.value)
-        if not 0 <= start < end <= len(shown.text):
-            raise ValueError(f"The span {start}-{end} is outside the message.")
-        original_start = shown.old_offset(start)
-        original_end = shown.old_offset(end, is_end=True)
-        original = text[original_start:original_end]
-        value = original if not row.value or row.value == shown.text[start:end] else row.value
-        spans.append(EntitySpan(row.entity, original_start, original_end, value))
-    return spans

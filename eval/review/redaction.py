@@ -12,7 +12,14 @@ Pure functions, no I/O. What counts as personal data:
   Street names, ZIP codes and request numbers ("1-1000023") stay.
 * ``name``: the name a resident gives after "my name is", "my name's", "call me", "me llamo",
   "mi nombre es" (one to three words), and after "soy" when capitalised ("soy María López";
-  "soy de Boyle Heights" and "soy residente" are not names).
+  "soy de Boyle Heights" and "soy residente" are not names). Names WITHOUT such a cue are
+  found with a gazetteer of first names (``gazetteer/*.txt``, generated from the Faker
+  package's English and Spanish name lists) and rules: a known first name that is capitalised
+  (or follows a cue like "this is", "my neighbor", "mi vecino", "habla", "de parte de",
+  "thanks"), with the capitalised words and known last names after it; a title ("Mrs.",
+  "Dr.", "Don", "Sra.") with the capitalised words after it. A first name followed by a street
+  word ("Cesar Chavez Ave") is a street, not a person. Recall is measured on a labelled set
+  (``tests/review/test_redaction_recall.py``).
 
 :func:`redact` shows placeholders ("[phone]"); :func:`redact_with_offsets` also maps
 character offsets both ways, so entity spans survive the replacement (in an export, or when a
@@ -21,9 +28,12 @@ reviewer marks an entity on the redacted text).
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 __all__ = [
     "PLACEHOLDERS",
@@ -124,6 +134,153 @@ _NOT_A_NAME_AFTER_SOY = frozenset(
 )
 
 
+_GAZETTEER = Path(__file__).resolve().parent / "gazetteer"
+
+
+def _fold(word: str) -> str:
+    folded = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in folded if not unicodedata.combining(c))
+
+
+@functools.cache
+def _names_list(name: str) -> frozenset[str]:
+    path = _GAZETTEER / name
+    return frozenset(
+        line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+
+
+# Common words that are also first names: a name only after a cue. Place words never start one.
+_COMMON = frozenset(
+    "will may june april august grant bill mark hope faith art guy rich sunny summer chase "
+    "lane dale glen young rose sure jesus monday tuesday friday sunday saturday january march "
+    "christmas navidad honda toyota ford mercedes nissan chevy dodge tesla kia lexus "
+    "the this that thanks hello hi hola gracias power water city hall street".split()
+)
+_PLACES = frozenset(
+    "angeles los las san santa el la sunset vermont figueroa alvarado main grand echo "
+    "lincoln washington jefferson hollywood boyle".split()
+)
+_TITLES = re.compile(
+    r"\b(?:mr|mrs|ms|miss|dr|sr|sra|srta|lic|ing|prof|don|doña|dona|señor|señora|senor|"
+    r"senora)\.?(?=\s+[A-ZÁÉÍÓÚÑ])",
+    re.IGNORECASE,
+)
+_RELATIONS = (
+    r"neighbou?r|neighbors|landlord|landlady|wife|husband|son|daughter|mom|mother|dad|father|"
+    r"brother|sister|friend|coworker|tenant|manager|boss|uncle|aunt|grandma|grandpa|cousin|"
+    r"vecin[oa]|espos[oa]|hij[oa]|mam[aá]|pap[aá]|herman[oa]|t[ií][oa]|suegr[oa]|abuel[oa]|"
+    r"niet[oa]|compadre|comadre|prim[oa]|amig[oa]|inquilin[oa]|due[nñ][oa]"
+)
+# After a strong cue any capitalised word starts a name (and a known first name in lower case).
+_STRONG_CUES = re.compile(
+    r"\b(?:this\s+is|it'?s|i'?m|im|i\s+am|here'?s|soy|habla|aqu[ií]|de\s+parte\s+de|"
+    r"se\s+llama|signed|firmado|atentamente|atte\.?|sincerely|regards|"
+    rf"(?:my|mi|our|nuestr[oa])\s+(?:\w+\s+)?(?:{_RELATIONS}),?|"
+    r"the\s+(?:owner|manager|guy|lady)\s+is|el\s+(?:due[nñ]o|muchacho|se[nñ]or)|"
+    r"la\s+(?:due[nñ]a|se[nñ]ora|muchacha)),?\s+",
+    re.IGNORECASE,
+)
+# After a weak cue only a known first name starts one.
+_WEAK_CUES = re.compile(
+    r"\b(?:thanks|thank\s+you|gracias|ask\s+for|pregunten\s+por|call|ll[aá]menle\s+a|"
+    r"llamar\s+a|tell|contact|comun[ií]quese\s+con|from|de|me\s+and|and|y),?\s+",
+    re.IGNORECASE,
+)
+_STREET_BEFORE = re.compile(
+    r"(?:\b(?:calle|avenida|av\.?|bulevar|blvd\.?|on|en\s+la|corner\s+of)\s+)$",
+    re.IGNORECASE,
+)
+_STREET_AFTER = re.compile(rf"\s+(?:\w+\s+)?{_SUFFIX}", re.IGNORECASE)
+_NAME_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def _is_first_name(word: str) -> bool:
+    return _fold(word.strip("'’-")) in _names_list("first_names.txt")
+
+
+def _is_last_name(word: str) -> bool:
+    return _fold(word) in _names_list("last_names.txt")
+
+
+def _person_at(text: str, position: int, cue: str) -> tuple[int, int] | None:
+    """A person's name at ``position``; ``cue`` is "strong", "weak" or "" (none).
+
+    Without a cue: a capitalised known first name that is not a common word. After a weak
+    cue: a known first name. After a strong cue: any capitalised word, or a known first name.
+    Then up to three more capitalised words, known last names, or particles ("de la").
+    """
+    first = _NAME_WORD.match(text, position)
+    if not first:
+        return None
+    word = first.group()
+    folded = _fold(word)
+    capitalised = word[0].isupper()
+    known = _is_first_name(word)
+    if folded in _PLACES or folded in _NAME_STOP or _STREET_BEFORE.search(text[:position]):
+        return None
+    if cue == "strong":
+        ok = capitalised or known
+    elif cue == "weak":
+        ok = known and folded not in _COMMON
+    else:
+        ok = capitalised and known and folded not in _COMMON
+    if not ok:
+        return None
+    end = cursor = first.end()
+    words = 1
+    while words < 4:
+        gap = re.match(r"[ \t]+", text[cursor:])
+        if not gap:
+            break
+        nxt = _NAME_WORD.match(text, cursor + gap.end())
+        if not nxt:
+            break
+        candidate = nxt.group()
+        lower = _fold(candidate)
+        if lower in _PARTICLES:
+            after = _NAME_WORD.match(text, nxt.end() + 1)
+            if after and after.group()[0].isupper():
+                cursor = nxt.end()
+                continue
+            break
+        if lower in _NAME_STOP:
+            break
+        if candidate[0].isupper():
+            fits = capitalised or _is_last_name(candidate) or _is_first_name(candidate)
+        else:
+            fits = not capitalised and cue == "strong" and (
+                _is_last_name(candidate) or _is_first_name(candidate))
+        if not fits:
+            break
+        end = cursor = nxt.end()
+        words += 1
+    if _STREET_AFTER.match(text, end):
+        return None
+    return position, end
+
+
+def _names_without_cue(text: str) -> list[Finding]:
+    findings: list[Finding] = []
+    for match in _TITLES.finditer(text):
+        gap = re.match(r"\s+", text[match.end():])
+        span = _person_at(text, match.end() + (gap.end() if gap else 0), "strong")
+        if span:
+            findings.append(Finding(match.start(), span[1], "name"))
+    for cues, strength in ((_STRONG_CUES, "strong"), (_WEAK_CUES, "weak")):
+        for match in cues.finditer(text):
+            span = _person_at(text, match.end(), strength)
+            if span:
+                findings.append(Finding(span[0], span[1], "name"))
+    for match in _NAME_WORD.finditer(text):
+        if match.group()[0].isupper():
+            span = _person_at(text, match.start(), "")
+            if span:
+                findings.append(Finding(span[0], span[1], "name"))
+    return findings
+
+
 def phone_digits(text: str) -> str:
     """The digits of a phone number, without a leading North American ``1``."""
     digits = re.sub(r"\D", "", text)
@@ -190,6 +347,7 @@ def find_personal_data(text: str, public_phones: frozenset[str] = frozenset()) -
         for match in pattern.finditer(text):
             found.append(Finding(match.start("number"), match.end("number"), "number"))
     found.extend(_names(text))
+    found.extend(_names_without_cue(text))
     # Earliest first; of two overlapping findings the longer one wins.
     found.sort(key=lambda f: (f.start, -(f.end - f.start)))
     kept: list[Finding] = []

@@ -26,6 +26,24 @@ def test_short_ambiguous_message_keeps_the_conversation_language(rasa_stack: Sta
     assert tracker["slots"]["language"] == "es"
 
 
+def test_a_short_reply_in_spanish_does_not_flip_an_english_conversation(
+    rasa_stack: Stack,
+) -> None:
+    sender = new_sender()
+    rasa_stack.texts(sender, "hi there, I have a question")
+    assert "OK" in rasa_stack.texts(sender, "ya")
+    assert rasa_stack.tracker(sender)["slots"]["language"] == "en"
+
+
+def test_an_explicit_choice_holds_until_the_resident_changes_it(rasa_stack: Stack) -> None:
+    sender = new_sender()
+    assert "español" in rasa_stack.texts(sender, '/set_language{"language":"es"}')
+    assert "Soy el asistente" in rasa_stack.texts(sender, "hi")  # typing "hi" keeps Spanish
+    assert "I can:" not in rasa_stack.texts(sender, "what can you do for me today?")
+    assert "English" in rasa_stack.texts(sender, "English please")
+    assert "I'm the City of Los Angeles" in rasa_stack.texts(sender, "hola")
+
+
 def test_resident_who_switches_language_is_answered_in_the_new_one(rasa_stack: Stack) -> None:
     sender = new_sender()
     assert "asistente" in rasa_stack.texts(sender, "hola")

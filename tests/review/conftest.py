@@ -39,6 +39,7 @@ from eval.stack import (
     free_port,
     latest_model,
     new_sender,
+    pinned_endpoints,
 )
 
 ADMIN = ("ana-admin", "correct horse battery staple")
@@ -195,7 +196,8 @@ def postgres_conversations(
     rasa = Service(
         "rasa-pg",
         [str(RASA_PYTHON), "-m", "bot.rasa_run", "--enable-api", "--model",
-         str(latest_model()), "--endpoints", "bot/endpoints.production.yml",
+         str(latest_model()), "--endpoints",
+         str(pinned_endpoints(workdir, "bot/endpoints.production.yml")),
          "--credentials", "bot/credentials.yml", "--interface", "127.0.0.1",
          "--port", str(port)],
         f"http://127.0.0.1:{port}/status?token={token}",
@@ -265,7 +267,9 @@ def make_settings(tmp: Path, tracker_url: str, **overrides: Any) -> Settings:
         "secret_key": secrets.token_urlsafe(32),
         "db_url": f"sqlite:///{tmp / 'review.db'}",
         "tracker_db_url": tracker_url,
-        "export_dir": tmp / "reviewed",
+        "approved_dir": tmp / "reviewed",
+        "staging_dir": tmp / "staged",
+        "reviewed_eval_dir": tmp / "eval-reviewed",
         "jobs_dir": tmp / "jobs",
         "models_dir": tmp / "models",
         "rasa_url": None,
@@ -288,7 +292,7 @@ def build_review_app(tmp: Path, tracker_url: str, **overrides: Any) -> ReviewApp
         db.add(User(username=ADMIN[0], password_hash=_hash(ADMIN[1]), role="admin"))
         db.add(User(username=REVIEWER[0], password_hash=_hash(REVIEWER[1]), role="reviewer"))
         db.commit()
-    return ReviewApp(app, settings, settings.path(settings.export_dir))
+    return ReviewApp(app, settings, settings.path(settings.approved_dir))
 
 
 @pytest.fixture

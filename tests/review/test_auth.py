@@ -21,7 +21,7 @@ from tests.review.conftest import (
 )
 
 _STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
-_PUBLIC = {"/login"}
+_PUBLIC = {"/model-server/current.tar.gz", "/login"}
 
 
 def _routes(app_state: ReviewApp) -> list[tuple[str, str]]:
@@ -282,3 +282,37 @@ def test_an_admin_adds_an_account_on_the_users_page_and_it_can_sign_in(
     assert [(a.username, a.target, a.detail) for a in created] == [
         (ADMIN[0], "nuevo", {"role": "reviewer"})
     ]
+
+
+def test_the_model_server_wants_its_token(tmp_path: Path) -> None:
+    from tests.review.conftest import build_review_app
+
+    app = build_review_app(tmp_path, f"sqlite:///{tmp_path / 't.db'}",
+                           model_server_token="model-server-secret-123")
+    client = app.client()
+    assert client.get("/model-server/current.tar.gz").status_code == 401
+    assert client.get("/model-server/current.tar.gz",
+                      params={"token": "model-server-secret-123"}).status_code == 404  # no model
+    models = app.settings.path(app.settings.models_dir)
+    models.mkdir(parents=True)
+    (models / "abc123.tar.gz").write_bytes(b"model bytes")
+    (models / "CURRENT").write_text("abc123.tar.gz\n")
+    reply = client.get("/model-server/current.tar.gz", params={"token": "model-server-secret-123"})
+    assert reply.status_code == 200 and reply.content == b"model bytes"
+    assert reply.headers["etag"] == "abc123"
+    again = client.get("/model-server/current.tar.gz", params={"token": "model-server-secret-123"},
+                       headers={"If-None-Match": "abc123"})
+    assert again.status_code == 304
+
+
+def test_failed_sign_ins_leave_no_free_text_in_the_audit_log(offline_app: ReviewApp) -> None:
+    from tests.review.conftest import login
+
+    client = offline_app.client()
+    login(client, "ana-admin reveal conversation:5", "wrong password!")
+    login(client, ADMIN[0], "wrong password!")
+    with offline_app.app.state.sessions() as db:
+        rows = db.scalars(select(AuditEntry).where(AuditEntry.action == "login.failed")).all()
+        assert len(rows) == 2
+        assert all("reveal" not in (r.username + r.target + str(r.detail)) for r in rows)
+        assert rows[0].user_id is None and rows[1].user_id is not None

@@ -20,6 +20,8 @@ from eval.review.auth import session_for_token
 from eval.review.core.config import Settings
 from eval.review.core.security import tokens_match
 from eval.review.domain import DomainInfo
+from eval.review.knowledge import Article
+from eval.review.labels import ui_language
 from eval.review.models import AuthSession, User
 from eval.review.retrain.jobs import JobRunner
 from eval.review.tracker.store import TrackerStore
@@ -29,6 +31,8 @@ __all__ = [
     "CSRF_FIELD",
     "CSRF_HEADER",
     "AdminUser",
+    "ArticlesDep",
+    "UiLanguage",
     "AuthDep",
     "ClientIP",
     "CsrfChecked",
@@ -87,6 +91,17 @@ def get_domain(request: Request) -> DomainInfo:
     return domain
 
 
+def get_articles(request: Request) -> dict[str, Article]:
+    """The knowledge base's articles by id (for knowledge corrections)."""
+    articles: dict[str, Article] = request.app.state.articles
+    return articles
+
+
+def reviewer_language(request: Request) -> str:
+    """The reviewer's language (from the browser's ``Accept-Language``): en or es."""
+    return ui_language(request.headers.get("accept-language"))
+
+
 def get_templates(request: Request) -> Jinja2Templates:
     """The Jinja2 templates (autoescaped)."""
     templates: Jinja2Templates = request.app.state.templates
@@ -111,6 +126,8 @@ DomainDep = Annotated[DomainInfo, Depends(get_domain)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
 RunnerDep = Annotated[JobRunner, Depends(get_runner)]
 ClientIP = Annotated[str, Depends(client_ip)]
+ArticlesDep = Annotated[dict[str, Article], Depends(get_articles)]
+UiLanguage = Annotated[str, Depends(reviewer_language)]
 
 
 def current_session(request: Request, db: SessionDep, settings: SettingsDep) -> AuthSession:

@@ -1,4 +1,4 @@
-"""The routers: HTML pages at the root, the JSON API under ``/api``."""
+"""The routers: one per resource, each serving its pages and its JSON API (``/api/…``)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from eval.review.api.routes import (
     audit,
     auth,
     conversations,
-    corrections,
     dashboard,
-    export,
     inbox,
     jobs,
+    model_server,
     users,
 )
 
@@ -20,6 +19,8 @@ __all__ = ["api_router", "pages_router"]
 
 pages_router = APIRouter()
 api_router = APIRouter()
-for module in (auth, inbox, conversations, corrections, export, dashboard, jobs, users, audit):
+for module in (inbox, conversations, jobs, model_server):
+    pages_router.include_router(module.router)
+for module in (auth, dashboard, users, audit):
     pages_router.include_router(module.pages)
     api_router.include_router(module.api)

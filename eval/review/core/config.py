@@ -36,7 +36,6 @@ class Settings(BaseSettings):
         tracker_sqlite_path: The embedded SQLite tracker store (``TRACKER_SQLITE_PATH``).
         rasa_url: Rasa's HTTP API, to load a promoted model (``RASA_URL``).
         rasa_auth_token: Token of Rasa's HTTP API (``RASA_AUTH_TOKEN``).
-        export_dir: Where reviewed NLU examples are written (``REVIEW_EXPORT_DIR``).
         nlu_dir: The project's NLU training data, for de-duplication (``REVIEW_NLU_DIR``).
         domain_dir: The Rasa domain: intents and entities offered to reviewers
             (``REVIEW_DOMAIN_DIR``).
@@ -70,8 +69,23 @@ class Settings(BaseSettings):
             (``REVIEW_TRAIN_EPOCHS``).
         train_data: Dialogue data trained with the NLU data, so a promoted model is a full
             model that ``rasa run`` can serve (``REVIEW_TRAIN_DATA``, comma-separated).
-        promote_tolerance: A candidate is promoted when no language's macro-F1 drops by more
-            than this (``REVIEW_PROMOTE_TOLERANCE``).
+        promote_tolerance: A candidate can be approved only if no language's macro-F1 drops
+            by more than this (``REVIEW_PROMOTE_TOLERANCE``).
+        intent_tolerance: ... nor any intent's F1 in any language by more than this
+            (``REVIEW_INTENT_TOLERANCE``).
+        intent_margin: Two intents closer than this are "two close meanings"
+            (``REVIEW_INTENT_MARGIN``).
+        articles_dir: The knowledge base's articles (``REVIEW_ARTICLES_DIR``).
+        approved_dir: Where approved corrections become training data, read by
+            ``bot/train.py`` (``REVIEW_APPROVED_DIR``; inside ``nlu_data/`` by default).
+        staging_dir: Where a candidate's corrections wait, outside ``nlu_data/``, until an admin
+            approves it (``REVIEW_STAGING_DIR``).
+        reviewed_eval_dir: Approved knowledge questions (retrieval pairs and benchmark
+            questions, ``retrieval.yml``) and form steps (``form_steps.yml``)
+            (``REVIEW_REVIEWED_EVAL_DIR``).
+        model_server_token: Token Rasa sends to pull the current model from
+            ``/model-server/current.tar.gz`` (``MODEL_SERVER_TOKEN``; unset: the model server
+            answers 404).
     """
 
     model_config = SettingsConfigDict(
@@ -99,7 +113,6 @@ class Settings(BaseSettings):
     tracker_db_name: str | None = Field(default=None, validation_alias="TRACKER_DB_NAME")
     rasa_url: str | None = Field(default="http://127.0.0.1:5005", validation_alias="RASA_URL")
     rasa_auth_token: SecretStr | None = Field(default=None, validation_alias="RASA_AUTH_TOKEN")
-    export_dir: Path = Path("nlu_data/reviewed")
     nlu_dir: Path = Path("nlu_data")
     domain_dir: Path = Path("bot/domain")
     cookie_secure: bool = True
@@ -122,6 +135,25 @@ class Settings(BaseSettings):
     train_epochs: int | None = Field(default=None, ge=1)
     train_data: str = "bot/rules,bot/stories"
     promote_tolerance: float = Field(default=0.0, ge=0)
+    intent_tolerance: float = Field(default=0.02, ge=0)
+    intent_margin: float = Field(default=0.1, ge=0, le=1)
+    articles_dir: Path = Path("knowledge_base/articles")
+    approved_dir: Path = Path("nlu_data/reviewed")
+    staging_dir: Path = Path("var/review/staged")
+    reviewed_eval_dir: Path = Path("eval/data/reviewed")
+    model_server_token: SecretStr | None = Field(
+        default=None, validation_alias="MODEL_SERVER_TOKEN"
+    )
+
+    def languages(self) -> tuple[str, ...]:
+        """The assistant's languages: from the language packs when there are any."""
+        try:
+            from bot.languages import codes  # type: ignore[attr-defined,unused-ignore]
+
+            found = tuple(str(c) for c in codes())
+        except (ImportError, AttributeError, OSError, ValueError):
+            found = ()
+        return found or ("en", "es")
 
     def path(self, value: Path) -> Path:
         """``value`` made absolute against the repository root."""

@@ -74,10 +74,27 @@ def decide(
     current: dict[str, dict[str, Any]] | None,
     candidate: dict[str, dict[str, Any]],
     tolerance: float = 0.0,
+    intent_tolerance: float | None = None,
+    understood: list[dict[str, Any]] | None = None,
 ) -> Decision:
-    """Applies the promotion rule (see module doc)."""
+    """The approval gate, before an admin's approval (c).
+
+    (a) No language's macro-F1 lower by more than ``tolerance`` and no intent's F1 (in any
+    language) lower by more than ``intent_tolerance``; (b) every corrected message in
+    ``understood`` predicted as corrected.
+    """
+    misunderstood = [u for u in understood or [] if not u.get("ok")]
+    if misunderstood:
+        lines = tuple(
+            f"Not understood after training: a message corrected to {u['intent']} is still "
+            f"read as {u['predicted']}." for u in misunderstood
+        )
+        first = decide(current, candidate, tolerance, intent_tolerance, None)
+        return Decision(False, first.reasons + lines)
     if not current:
-        return Decision(True, ("No current model to compare with: the candidate is promoted.",))
+        if misunderstood:
+            return Decision(False, ("No current model to compare with.",))
+        return Decision(True, ("No current model to compare with.",))
     promote = True
     reasons = []
     for language in sorted(current):
@@ -95,6 +112,22 @@ def decide(
         reasons.append(
             f"{language}: macro-F1 {before:.3f} → {after:.3f} ({delta:+.3f}), {verdict}."
         )
+        if intent_tolerance is None:
+            continue
+        old_intents = current[language].get("per_intent") or {}
+        new_intents = candidate[language].get("per_intent") or {}
+        for intent in sorted(old_intents):
+            old_f1 = float(old_intents[intent]["f1"])
+            new_f1 = float((new_intents.get(intent) or {}).get("f1", 0.0))
+            if new_f1 - old_f1 < -(intent_tolerance + _EPSILON):
+                promote = False
+                reasons.append(
+                    f"{language}: {intent} F1 {old_f1:.3f} → {new_f1:.3f} "
+                    f"({new_f1 - old_f1:+.3f}), lower by more than the intent tolerance "
+                    f"{intent_tolerance:.3f}."
+                )
+    if understood:
+        reasons.append(f"All {len(understood)} corrected messages are understood as corrected.")
     return Decision(promote, tuple(reasons))
 
 

@@ -1,18 +1,23 @@
-"""The retrain-and-compare job: one at a time, in a background thread, state in REVIEW_DB.
+"""Candidate models: one at a time, in a background thread, state in REVIEW_DB.
 
-Steps: write the training config (epochs optionally overridden) → ``rasa train`` a candidate
-on ``nlu_data`` plus the reviewed exports into the job's directory → evaluate the current
-model (unless an earlier job evaluated the same file) and the candidate on the held-out test
-set, both at once → apply the promotion rule
-(:func:`eval.review.retrain.compare.decide`) → if promoted, copy the candidate into the
-models directory and ask the running Rasa server to load it.
+Steps: stage the pending corrections outside ``nlu_data/`` (:mod:`.staging`) → train a
+candidate with ``bot/train.py`` (the one trainer) on nlu_data + approved + staged corrections
+into the job's folder → evaluate the current model (unless an earlier job evaluated the same
+file) and the candidate on the held-out set → parse the corrected messages with the candidate
+→ the gate (:func:`eval.review.retrain.compare.decide`): (a) no worse per language and per
+intent beyond the tolerances, (b) the corrected messages understood. A candidate that passes
+waits for an admin (:mod:`.release`: approve, and later roll back).
 
-Job states: ``queued`` → ``running`` → ``promoted`` | ``rejected`` | ``failed``. A job that
-was running when the app stopped is marked ``failed`` at the next start.
+Job states: ``queued`` → ``running`` → ``ready`` (awaiting approval) | ``rejected`` |
+``failed``; ``ready`` → ``promoted`` (approved) | ``superseded`` (a newer candidate started);
+``promoted`` → ``rolled_back``. A job that was running when the app stopped is marked
+``failed`` at the next start; a rejected, failed or superseded candidate's corrections go back
+to pending.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import threading
 import time
@@ -27,16 +32,24 @@ from eval.review.audit import record
 from eval.review.core.config import REPO_ROOT, Settings
 from eval.review.models import JOB_ACTIVE, Job, User, utcnow
 from eval.review.retrain.compare import comparison_table, decide, load_report
+from eval.review.retrain.staging import DANGER_COMPONENT, stage_corrections, unstage
 from eval.review.retrain.steps import (
     current_model,
     eval_command,
     evaluation_key,
-    promote_model,
-    reload_rasa,
     subprocess_env,
     train_command,
+    understand_command,
     write_training_config,
 )
+from eval.review.tracker.store import TrackerStore
+
+FINISHED = ("ready", "rejected", "promoted", "rolled_back", "superseded")
+
+
+def has_danger_detector(config: Path) -> bool:
+    """Whether the pipeline trains the danger detector (emergency corrections feed it)."""
+    return config.exists() and DANGER_COMPONENT in config.read_text(encoding="utf-8")
 
 __all__ = ["JobAlreadyRunning", "JobFailed", "JobRunner"]
 
@@ -98,9 +111,17 @@ class JobRunner:
         sessions: Session factory of the review database.
     """
 
-    def __init__(self, settings: Settings, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        tracker: TrackerStore,
+        public_phones: frozenset[str] = frozenset(),
+    ) -> None:
         self.settings = settings
         self.sessions = sessions
+        self.tracker = tracker
+        self.public_phones = public_phones
         self._lock = threading.Lock()
         self._threads: dict[int, threading.Thread] = {}
         self._processes: set[subprocess.Popen[str]] = set()
@@ -115,6 +136,7 @@ class JobRunner:
                 job.status = "failed"
                 job.message = "Interrupted: the review app stopped while the job ran."
                 job.finished_at = utcnow()
+                unstage(db, job.id)
             db.commit()
 
     def shutdown(self) -> None:
@@ -130,6 +152,10 @@ class JobRunner:
             active = db.scalar(select(Job).where(Job.status.in_(JOB_ACTIVE)))
             if active is not None:
                 raise JobAlreadyRunning(f"Job {active.id} is still {active.status}.")
+            for waiting in db.scalars(select(Job).where(Job.status == "ready")):
+                waiting.status = waiting.step = "superseded"
+                waiting.message = "A newer candidate was started."
+                unstage(db, waiting.id)
             job = Job(user_id=user.id, status="queued", step="queued")
             db.add(job)
             db.flush()
@@ -176,18 +202,18 @@ class JobRunner:
         finally:
             self._processes.discard(process)
 
-    def train(self, workdir: Path, log: _JobLog) -> Path:
-        """Trains the candidate model; returns its file."""
+    def train(self, workdir: Path, staged: Path | None, log: _JobLog) -> Path:
+        """Trains the candidate with ``bot/train.py``; returns its file."""
         settings = self.settings
         config = write_training_config(
             settings.path(settings.train_config), workdir / "config.yml", settings.train_epochs
         )
         out = workdir / "candidate"
-        code = self.run_command(train_command(settings, config, out, "candidate"), log)
-        model = out / "candidate.tar.gz"
-        if code != 0 or not model.exists():
-            raise JobFailed(f"rasa train failed (exit code {code}); see the log.")
-        return model
+        code = self.run_command(train_command(settings, config, out, staged), log)
+        models = sorted(out.glob("*.tar.gz"))
+        if code != 0 or not models:
+            raise JobFailed(f"Training failed (exit code {code}); see the log.")
+        return models[-1]
 
     def evaluate(self, model: Path, output: Path, log: _JobLog, label: str) -> dict[str, Any]:
         """Evaluates one model on the held-out set; exit code 1 (targets missed) is fine."""
@@ -196,17 +222,17 @@ class JobRunner:
             raise JobFailed(f"The evaluation of the {label} model failed (exit code {code}).")
         return load_report(output)
 
-    def promote(self, candidate: Path, log: _JobLog) -> tuple[Path, str]:
-        """Copies the candidate into the models directory and reloads Rasa."""
-        target = promote_model(candidate, self.settings.path(self.settings.models_dir),
-                               utcnow().astimezone())
-        log(f"Copied the candidate to {target}")
-        token = self.settings.rasa_auth_token
-        message = reload_rasa(
-            self.settings.rasa_url, token.get_secret_value() if token else None, target
-        )
-        log(message)
-        return target, message
+    def understands(self, model: Path, cases: Path, output: Path,
+                    log: _JobLog) -> list[dict[str, Any]]:
+        """Parses the corrected messages with the candidate (gate b)."""
+        if not json.loads(cases.read_text(encoding="utf-8")):
+            return []
+        code = self.run_command(understand_command(self.settings, model, cases, output), log,
+                                "[corrected] ")
+        if code != 0 or not output.exists():
+            raise JobFailed(f"Parsing the corrected messages failed (exit code {code}).")
+        result: list[dict[str, Any]] = json.loads(output.read_text(encoding="utf-8"))
+        return result
 
     # --- the job ---------------------------------------------------------------------------
 
@@ -216,14 +242,14 @@ class JobRunner:
         """Scores of the same model on the same test set from an earlier job, if any."""
         with self.sessions() as db:
             jobs = db.scalars(
-                select(Job).where(Job.id < job_id, Job.status.in_(("promoted", "rejected")))
+                select(Job).where(Job.id < job_id, Job.status.in_(FINISHED))
                 .order_by(Job.id.desc()).limit(20)
             )
             for job in jobs:
                 result = job.result or {}
                 if result.get("current_key") == key and result.get("current"):
                     return job.id, result["current"]
-                if result.get("promoted_key") == key and result.get("candidate"):
+                if result.get("candidate_key") == key and result.get("candidate"):
                     return job.id, result["candidate"]
         return None
 
@@ -234,13 +260,30 @@ class JobRunner:
 
     def _run(self, job_id: int) -> None:
         log = _JobLog(self.sessions, job_id)
-        workdir = self.settings.path(self.settings.jobs_dir) / f"job-{job_id}"
+        settings = self.settings
+        workdir = settings.path(settings.jobs_dir) / f"job-{job_id}"
         workdir.mkdir(parents=True, exist_ok=True)
         self._set(job_id, status="running", started_at=utcnow())
-        result: dict[str, Any] = {"workdir": str(workdir)}
+        result: dict[str, Any] = {}
         try:
-            current = current_model(self.settings.path(self.settings.models_dir))
-            result["current_model"] = str(current) if current else None
+            log.step("Staging the corrections (outside nlu_data/)")
+            with self.sessions() as db:
+                staged = stage_corrections(
+                    db, self.tracker, job_id, settings.path(settings.staging_dir),
+                    settings.path(settings.approved_dir).name,
+                    [settings.path(settings.nlu_dir), settings.path(settings.approved_dir)],
+                    self.public_phones, has_danger_detector(settings.path(settings.train_config)),
+                )
+            result["staged"] = {
+                "examples": staged.examples, "retrieval": staged.retrieval,
+                "form_steps": staged.form_steps, "skipped": staged.skipped,
+                "corrections": len(staged.correction_ids),
+            }
+            log(f"Staged {staged.examples} training examples, {staged.retrieval} knowledge "
+                f"questions and {staged.form_steps} form steps.")
+            models_dir = settings.path(settings.models_dir)
+            current = current_model(models_dir)
+            result["current_model"] = current.name if current else None
             cached = None
             if current:
                 result["current_key"] = evaluation_key(current)
@@ -248,10 +291,10 @@ class JobRunner:
                 if cached:
                     log(f"The current model's evaluation is reused from job {cached[0]}.")
             log.step("Training the candidate model")
-            candidate = self.train(workdir, log)
-            result["candidate_model"] = str(candidate)
+            candidate = self.train(workdir, staged.data_dir, log)
+            result["candidate_model"] = candidate.name
+            result["candidate_key"] = evaluation_key(candidate)
             log.step("Evaluating the models on the held-out set")
-            # Training uses every core; the two evaluations share them better.
             with ThreadPoolExecutor(max_workers=2) as pool:
                 new = pool.submit(
                     self.evaluate, candidate, workdir / "candidate.json", log, "candidate"
@@ -263,32 +306,38 @@ class JobRunner:
                 )
                 candidate_scores = new.result()
                 current_scores = old.result() if old else (cached[1] if cached else None)
-            decision = decide(current_scores, candidate_scores, self.settings.promote_tolerance)
+            log.step("Checking the corrected messages")
+            understood = self.understands(candidate, staged.folder / "understand.json",
+                                          workdir / "understood.json", log)
+            decision = decide(current_scores, candidate_scores, settings.promote_tolerance,
+                              settings.intent_tolerance, understood)
             result.update(
                 current=current_scores,
                 candidate=candidate_scores,
                 table=comparison_table(current_scores, candidate_scores),
                 decision=decision.as_dict(),
-                tolerance=self.settings.promote_tolerance,
+                understood=understood,
+                tolerance=settings.promote_tolerance,
+                intent_tolerance=settings.intent_tolerance,
             )
             for reason in decision.reasons:
                 log(reason)
             if decision.promote:
-                log.step("Promoting the candidate")
-                target, reload_message = self.promote(candidate, log)
-                result.update(promoted_to=str(target), promoted_key=evaluation_key(target),
-                              reload=reload_message)
-                status, message = "promoted", f"Promoted to {target.name}. {reload_message}"
+                status = "ready"
+                message = "Passed the checks: waiting for an admin's approval."
             else:
                 status = "rejected"
-                message = "Not promoted: " + " ".join(
-                    r for r in decision.reasons if "tolerance" in r or "not evaluated" in r
+                message = "Did not pass the checks: " + " ".join(
+                    r for r in decision.reasons
+                    if "tolerance" in r or "not evaluated" in r or "Not understood" in r
                 )
         except Exception as error:  # any failure ends the job with its reason in the log
             status, message = "failed", f"{type(error).__name__}: {error}"
             log(message)
         log.flush()
         with self.sessions() as db:
+            if status != "ready":
+                unstage(db, job_id)
             job = db.get(Job, job_id)
             if job is not None:
                 job.status = status
@@ -296,6 +345,5 @@ class JobRunner:
                 job.message = message
                 job.result = result
                 job.finished_at = utcnow()
-                record(db, job.user, f"retrain.{status}", target=f"job:{job_id}",
-                       message=message[:500])
+                record(db, job.user, f"retrain.{status}", target=f"job:{job_id}")
                 db.commit()

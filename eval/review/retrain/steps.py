@@ -9,25 +9,31 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import yaml
 
 from eval.review.core.config import REPO_ROOT, Settings
 
 __all__ = [
+    "CURRENT",
+    "KEEP",
     "current_model",
     "eval_command",
     "evaluation_key",
-    "promote_model",
-    "reload_rasa",
+    "install_model",
+    "keep_model",
+    "set_current",
     "subprocess_env",
     "train_command",
+    "understand_command",
     "write_training_config",
 ]
+
+# Names shared with bot/train.py (the one trainer).
+CURRENT = "CURRENT"
+KEEP = "KEEP"
 
 # Components and policies whose training length is set by "epochs".
 _EPOCH_COMPONENTS = frozenset(
@@ -64,29 +70,31 @@ def write_training_config(source: Path, target: Path, epochs: int | None) -> Pat
     return target
 
 
-def _training_data(settings: Settings) -> list[str]:
-    nlu = settings.path(settings.nlu_dir).resolve()
-    export = settings.path(settings.export_dir).resolve()
-    data = [str(nlu)]
-    if not export.is_relative_to(nlu) and export.exists():
-        data.append(str(export))
-    for entry in settings.train_data.split(","):
-        path = settings.path(Path(entry.strip())) if entry.strip() else None
-        if path is not None and path.exists():
-            data.append(str(path))
-    return data
+def train_command(
+    settings: Settings, config: Path, out: Path, staged: Path | None
+) -> list[str]:
+    """``bot/train.py`` (the one trainer) for a candidate.
+
+    It trains on nlu_data, the approved corrections and the staged ones, into the job's
+    folder, without touching the current model.
+    """
+    command = [
+        str(settings.path(settings.rasa_venv) / "bin" / "python"), "-m", "bot.train",
+        "--candidate", "--out", str(out), "--config", str(config),
+    ]
+    approved = settings.path(settings.approved_dir).resolve()
+    if not approved.is_relative_to(settings.path(settings.nlu_dir).resolve()) and approved.exists():
+        command += ["--data", str(approved)]
+    if staged is not None and staged.exists():
+        command += ["--data", str(staged)]
+    return command
 
 
-def train_command(settings: Settings, config: Path, out: Path, name: str) -> list[str]:
-    """``rasa train`` of a full model (NLU and dialogue, so ``rasa run`` can serve it)."""
+def understand_command(settings: Settings, model: Path, cases: Path, output: Path) -> list[str]:
+    """Parses the corrected messages with a model (see ``understands.py``)."""
     return [
-        str(settings.path(settings.rasa_venv) / "bin" / "rasa"),
-        "train",
-        "--config", str(config),
-        "--domain", str(settings.path(settings.domain_dir)),
-        "--data", *_training_data(settings),
-        "--out", str(out),
-        "--fixed-model-name", name,
+        str(settings.path(settings.rasa_venv) / "bin" / "python"),
+        "-m", "eval.review.retrain.understands", str(model), str(cases), str(output),
     ]
 
 
@@ -117,38 +125,40 @@ def evaluation_key(model: Path) -> str:
 
 
 def current_model(models_dir: Path) -> Path | None:
-    """The model ``rasa run --model models`` serves: the newest ``*.tar.gz``."""
+    """The current model: ``models/CURRENT``'s, else the newest (as ``bot/train.py`` says)."""
+    pointer = models_dir / CURRENT
+    if pointer.exists():
+        model = models_dir / pointer.read_text(encoding="utf-8").strip()
+        if model.is_file():
+            return model
     models = sorted(models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     return models[-1] if models else None
 
 
-def promote_model(candidate: Path, models_dir: Path, now: datetime) -> Path:
-    """Copies the candidate into the models directory as the newest model (atomically)."""
+def set_current(models_dir: Path, model: Path) -> None:
+    """Names ``model`` (a file in ``models_dir``) the current model, atomically."""
+    partial = models_dir / f".{CURRENT}.part"
+    partial.write_text(model.name + "\n", encoding="utf-8")
+    os.replace(partial, models_dir / CURRENT)
+
+
+def keep_model(models_dir: Path, model: Path) -> None:
+    """Adds a model to ``models/KEEP`` (``bot/train.py`` never prunes those: rollback)."""
+    keep = models_dir / KEEP
+    names = keep.read_text(encoding="utf-8").split() if keep.exists() else []
+    if model.name not in names:
+        names.append(model.name)
+        partial = models_dir / f".{KEEP}.part"
+        partial.write_text("\n".join(names) + "\n", encoding="utf-8")
+        os.replace(partial, keep)
+
+
+def install_model(candidate: Path, models_dir: Path) -> Path:
+    """Copies the candidate into the models directory under its own (hash) name."""
     models_dir.mkdir(parents=True, exist_ok=True)
-    target = models_dir / f"reviewed-{now.strftime('%Y%m%d-%H%M%S')}.tar.gz"
-    partial = models_dir / f".{target.name}.part"
-    shutil.copyfile(candidate, partial)
-    os.replace(partial, target)
+    target = models_dir / candidate.name
+    if not target.exists():
+        partial = models_dir / f".{candidate.name}.part"
+        shutil.copyfile(candidate, partial)
+        os.replace(partial, target)
     return target
-
-
-def reload_rasa(
-    rasa_url: str | None, token: str | None, model: Path, timeout: float = 300.0
-) -> str:
-    """Asks a running Rasa server to load ``model``; returns a line for the job log."""
-    if not rasa_url:
-        return "RASA_URL is not set: the model loads at Rasa's next start."
-    url = rasa_url.rstrip("/") + "/model"
-    try:
-        reply = httpx.put(
-            url,
-            params={"token": token} if token else None,
-            json={"model_file": str(model)},
-            timeout=timeout,
-        )
-    except httpx.HTTPError as error:
-        return f"Rasa is not reachable at {url} ({type(error).__name__}): the model loads at" \
-            " its next start."
-    if reply.status_code == 204 or reply.is_success:
-        return f"Rasa at {url} loaded {model.name}."
-    return f"Rasa at {url} refused the model (HTTP {reply.status_code}): {reply.text[:300]}"

@@ -65,6 +65,9 @@ class Turn:
     value: Any = None
     policy: str | None = None
     low_confidence: bool = False
+    language: str | None = None
+    danger: dict[str, Any] | None = None
+    requested_slot: str | None = None
 
     @property
     def fallback(self) -> bool:
@@ -100,6 +103,7 @@ class Conversation:
     failed: bool
     started: float | None
     last: float | None
+    last_event_id: int = 0
 
     @property
     def user_turns(self) -> list[Turn]:
@@ -131,6 +135,15 @@ def _user_turn(event_id: int, timestamp: float, data: dict[str, Any], low: float
     # Rasa's input_channel is set by the channel; the message's metadata is not evidence.
     channel = "sms" if data.get("input_channel") == "sms" else "web"
     conf = float(confidence) if isinstance(confidence, int | float) else None
+    entities = [e for e in parse.get("entities") or [] if isinstance(e, dict)]
+    language = next(
+        (str(e.get("value")) for e in entities if e.get("entity") == "language"), None
+    )
+    danger = parse.get("danger_assessment")
+    if not isinstance(danger, dict):
+        danger = None
+    if any(e.get("entity") == "danger" for e in entities):
+        danger = {**(danger or {}), "detected": True}
     return Turn(
         event_id=event_id,
         kind="user",
@@ -140,9 +153,11 @@ def _user_turn(event_id: int, timestamp: float, data: dict[str, Any], low: float
         confidence=conf,
         top_intent=classifier[0][0] if classifier else name,
         ranking=ranking[:5],
-        entities=[e for e in parse.get("entities") or [] if isinstance(e, dict)],
+        entities=entities,
         channel=channel,
         low_confidence=conf is not None and conf < low,
+        language=language,
+        danger=danger,
     )
 
 
@@ -158,13 +173,17 @@ def build_conversation(
     service_code: str | None = None
     started: float | None = None
     last: float | None = None
+    requested: str | None = None
+    last_event_id = conversation_id
     for event_id, type_name, timestamp, _intent, action_name, raw in rows:
+        last_event_id = max(last_event_id, event_id)
         ts = float(timestamp or 0.0)
         started = ts if started is None else min(started, ts)
         last = ts if last is None else max(last, ts)
         data = parse_data(raw)
         if type_name == "user":
             turn = _user_turn(event_id, ts, data, low_confidence)
+            turn.requested_slot = requested
             channel = "sms" if turn.channel == "sms" else channel
             turns.append(turn)
         elif type_name == "bot":
@@ -184,6 +203,11 @@ def build_conversation(
             )
         elif type_name == "session_started":
             turns.append(Turn(event_id, "session", ts))
+        elif type_name == "slot" and action_name == "requested_slot":
+            value = data.get("value")
+            requested = str(value) if value else None
+        elif type_name == "active_loop" and not data.get("name"):
+            requested = None
         elif type_name == "slot" and action_name in NOTABLE_SLOTS:
             value = data.get("value")
             if action_name == "service_code" and value:
@@ -211,4 +235,5 @@ def build_conversation(
         failed=failed,
         started=started,
         last=last,
+        last_event_id=last_event_id,
     )

@@ -164,6 +164,34 @@ class TrackerStore:
             (int(r[0]), str(r[1]), r[2], r[3], r[4], r[5]) for r in conn.execute(query)
         ]
 
+    def changed_since(self, event_id: int, limit: int = 500) -> tuple[list[str], int]:
+        """Senders with events after ``event_id`` (at most ``limit``) and the newest event id."""
+        query = (
+            select(events.c.sender_id, func.max(events.c.id))
+            .where(events.c.id > event_id)
+            .group_by(events.c.sender_id)
+            .order_by(func.max(events.c.id))
+            .limit(limit)
+        )
+        try:
+            with self.engine.connect() as conn:
+                rows = list(conn.execute(query))
+        except SQLAlchemyError as error:
+            raise TrackerUnavailable(str(error.__cause__ or error)) from error
+        newest = max((int(r[1]) for r in rows), default=event_id)
+        return [str(r[0]) for r in rows], newest
+
+    def conversation_of_sender(self, sender_id: str) -> Conversation | None:
+        """One conversation by its sender (for the inbox index; the id never leaves it)."""
+        try:
+            with self.engine.connect() as conn:
+                rows = self._events_of(conn, sender_id)
+        except SQLAlchemyError as error:
+            raise TrackerUnavailable(str(error.__cause__ or error)) from error
+        if not rows:
+            return None
+        return build_conversation(rows[0][0], sender_id, rows, self.low_confidence)
+
     def user_messages(self, event_ids: Sequence[int]) -> dict[int, StoredMessage]:
         """Resident messages by event id (ids that are not resident messages are left out)."""
         if not event_ids:

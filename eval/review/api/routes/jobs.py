@@ -1,16 +1,20 @@
-"""Retrain-and-compare jobs: an admin starts one; everyone can follow it."""
+"""Candidate models: an admin builds one, the checks run, an admin approves or rolls back.
+
+Each handler serves the page (``/jobs…``) and the JSON API (``/api/jobs…``). Reviewers can
+follow candidates but get 403 on every change. The log is shown without terminal colours.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import re
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from eval.review.api.deps import (
     AdminUser,
-    AuthDep,
     ClientIP,
     CsrfChecked,
     CurrentUser,
@@ -18,114 +22,139 @@ from eval.review.api.deps import (
     SessionDep,
     SettingsDep,
     TemplatesDep,
+    UiLanguage,
 )
+from eval.review.api.respond import changed, respond
+from eval.review.core.config import Settings
+from eval.review.labels import intent_label
 from eval.review.models import JOB_ACTIVE, Job
+from eval.review.presenters import View
 from eval.review.retrain.jobs import JobAlreadyRunning
+from eval.review.retrain.release import ReleaseError, approve, rollback
+from eval.review.retrain.steps import current_model
 
-pages = APIRouter(tags=["jobs"])
-api = APIRouter(tags=["jobs"])
+__all__ = ["router"]
+
+router = APIRouter(tags=["jobs"])
 
 _LOG_TAIL = 400  # lines shown on the job page
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_STATUS = {
+    "queued": "Waiting to start",
+    "running": "Running",
+    "ready": "Passed the checks: waiting for an admin's approval",
+    "rejected": "Did not pass the checks",
+    "failed": "Failed",
+    "promoted": "In use by the assistant",
+    "rolled_back": "Rolled back",
+    "superseded": "Replaced by a newer candidate",
+}
 
 
-def _job(job: Job, log: bool = True) -> dict[str, Any]:
-    view: dict[str, Any] = {
+def _job_view(job: Job, ui: str, log: bool = True) -> View:
+    result = dict(job.result or {})
+    table = result.get("table") or []
+    for language in table:
+        for row in language.get("intents", []):
+            row["label"] = intent_label(row.get("intent"), ui)
+    view: View = {
         "id": job.id,
         "status": job.status,
+        "status_label": _STATUS.get(job.status, job.status),
         "active": job.status in JOB_ACTIVE,
         "step": job.step,
         "by": job.user.username,
         "created_at": job.created_at.isoformat(timespec="seconds"),
-        "started_at": job.started_at.isoformat(timespec="seconds") if job.started_at else None,
         "finished_at": job.finished_at.isoformat(timespec="seconds") if job.finished_at else None,
         "message": job.message,
-        "result": job.result or {},
+        "result": result,
     }
     if log:
-        view["log"] = "\n".join(job.log.splitlines()[-_LOG_TAIL:])
+        view["log"] = _ANSI.sub("", "\n".join(job.log.splitlines()[-_LOG_TAIL:]))
     return view
 
 
-def _settings(settings: Any) -> dict[str, Any]:
-    return {
-        "config": str(settings.path(settings.train_config)),
-        "epochs": settings.train_epochs,
-        "tolerance": settings.promote_tolerance,
-        "models_dir": str(settings.path(settings.models_dir)),
-        "export_dir": str(settings.path(settings.export_dir)),
-    }
-
-
-def _get(db: Any, job_id: int) -> Job:
+def _get(db: Session, job_id: int) -> Job:
     job = db.get(Job, job_id)
     if job is None:
-        raise HTTPException(status_code=404, detail="No such job.")
-    return job  # type: ignore[no-any-return]
+        raise HTTPException(status_code=404, detail="No such candidate.")
+    return job
 
 
-@pages.get("/jobs")
-def jobs_page(
-    request: Request,
-    user: CurrentUser,
-    auth: AuthDep,
-    db: SessionDep,
-    settings: SettingsDep,
-    templates: TemplatesDep,
+def _settings_view(settings: Settings) -> View:
+    current = current_model(settings.path(settings.models_dir))
+    return {"tolerance": settings.promote_tolerance,
+            "intent_tolerance": settings.intent_tolerance,
+            "epochs": settings.train_epochs,
+            "current_model": current.name if current else None}
+
+
+@router.get("/jobs")
+@router.get("/api/jobs")
+def jobs(
+    request: Request, user: CurrentUser, db: SessionDep, settings: SettingsDep,
+    templates: TemplatesDep, ui: UiLanguage,
 ) -> Response:
-    """Jobs, newest first, and the button to start one (admins)."""
-    jobs = [_job(j, log=False) for j in db.scalars(select(Job).order_by(Job.id.desc()).limit(50))]
-    return templates.TemplateResponse(
-        request, "jobs.html",
-        {"user": user, "auth": auth, "jobs": jobs, "settings": _settings(settings)},
-    )
+    """Every candidate, newest first, and the model in use."""
+    rows = db.scalars(select(Job).order_by(Job.id.desc()).limit(100))
+    data: View = {"jobs": [_job_view(j, ui, log=False) for j in rows],
+                  "settings": _settings_view(settings)}
+    return respond(request, templates, "jobs.html", data,
+                   {"user": user, "auth": request.state.viewer})
 
 
-@pages.post("/jobs")
-def start_job_page(
-    user: AdminUser, _csrf: CsrfChecked, runner: RunnerDep, ip: ClientIP
+@router.post("/jobs")
+@router.post("/api/jobs")
+def start(
+    request: Request, user: AdminUser, _csrf: CsrfChecked, runner: RunnerDep, ip: ClientIP,
+    db: SessionDep, ui: UiLanguage,
 ) -> Response:
-    """Starts a retrain job and shows its page."""
+    """Stages the pending corrections and builds a candidate (admins)."""
     try:
-        job = runner.start(user, ip)
+        started = runner.start(user, ip)
     except JobAlreadyRunning as error:
         raise HTTPException(status_code=409, detail=str(error)) from error
-    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+    return changed(request, f"/jobs/{started.id}",
+                   _job_view(_get(db, started.id), ui, log=False), 202)
 
 
-@pages.get("/jobs/{job_id}")
-def job_page(
-    request: Request,
-    job_id: int,
-    user: CurrentUser,
-    auth: AuthDep,
-    db: SessionDep,
-    templates: TemplatesDep,
+@router.get("/jobs/{job_id}")
+@router.get("/api/jobs/{job_id}")
+def job(
+    request: Request, job_id: int, user: CurrentUser, db: SessionDep, templates: TemplatesDep,
+    ui: UiLanguage,
 ) -> Response:
-    """One job: progress and log (refreshing while it runs), then the comparison."""
-    return templates.TemplateResponse(
-        request, "job.html", {"user": user, "auth": auth, "job": _job(_get(db, job_id))}
-    )
+    """A candidate: the checks, the comparison, the log."""
+    data = _job_view(_get(db, job_id), ui)
+    return respond(request, templates, "job.html", {"job": data},
+                   {"user": user, "auth": request.state.viewer})
 
 
-@api.get("/jobs")
-def jobs_api(user: CurrentUser, db: SessionDep) -> list[dict[str, Any]]:
-    """Jobs, newest first."""
-    return [_job(j, log=False) for j in db.scalars(select(Job).order_by(Job.id.desc()).limit(50))]
-
-
-@api.post("/jobs", status_code=202)
-def start_job_api(
-    user: AdminUser, _csrf: CsrfChecked, runner: RunnerDep, ip: ClientIP
-) -> dict[str, Any]:
-    """Starts a retrain job."""
+@router.post("/jobs/{job_id}/approve")
+@router.post("/api/jobs/{job_id}/approve")
+def approve_job(
+    request: Request, job_id: int, user: AdminUser, _csrf: CsrfChecked, db: SessionDep,
+    settings: SettingsDep, ip: ClientIP, ui: UiLanguage,
+) -> Response:
+    """Puts a candidate that passed the checks in use (admins)."""
+    found = _get(db, job_id)
     try:
-        job = runner.start(user, ip)
-    except JobAlreadyRunning as error:
+        approve(db, settings, found, user, ip)
+    except ReleaseError as error:
         raise HTTPException(status_code=409, detail=str(error)) from error
-    return {"id": job.id, "status": job.status}
+    return changed(request, f"/jobs/{job_id}", _job_view(found, ui, log=False))
 
 
-@api.get("/jobs/{job_id}")
-def job_api(job_id: int, user: CurrentUser, db: SessionDep) -> dict[str, Any]:
-    """One job with its log and results."""
-    return _job(_get(db, job_id))
+@router.post("/jobs/{job_id}/rollback")
+@router.post("/api/jobs/{job_id}/rollback")
+def rollback_job(
+    request: Request, job_id: int, user: AdminUser, _csrf: CsrfChecked, db: SessionDep,
+    settings: SettingsDep, ip: ClientIP, ui: UiLanguage,
+) -> Response:
+    """Goes back to the model in use before this candidate (admins)."""
+    found = _get(db, job_id)
+    try:
+        rollback(db, settings, found, user, ip)
+    except ReleaseError as error:
+        raise HTTPException(status_code=409, detail=str(error)) from error
+    return changed(request, f"/jobs/{job_id}", _job_view(found, ui, log=False))

@@ -1,0 +1,79 @@
+"""Telling a resident in danger to call 911 first, then what fits the situation.
+
+The dialogue's ``EmergencyPolicy`` runs this action first after any message the NLU pipeline
+marked with a ``danger`` entity, whatever else the message was. The first bubble always says to
+call 911 now (with one line of advice for the kind of danger). Then:
+
+* mid-request: the values this message filled are undone (a house fire is not the answer to
+  "Where is it?") and the resident is told the request will continue; the form asks again;
+* a City follow-up that makes sense after the emergency (a tree on a power line → a fallen
+  tree request) is offered, never started unasked;
+* a downed power line also gets LADWP's outage line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import latest_entity, latest_intent
+from actions.offers import offer_service, service_for_intent
+
+KINDS = frozenset(
+    "fire gas power_line crime medical water crash trapped collapse".split()
+)
+# Slots this action never rolls back: they describe the conversation, not the request.
+_KEEP = frozenset({"language", "language_locked"})
+
+
+def undo_this_turn(tracker: Tracker) -> list[EventType]:
+    """Events restoring every slot the resident's latest message changed (language aside)."""
+    values: dict[str, Any] = {}
+    before: dict[str, Any] = {}
+    after_user = False
+    for event in tracker.events:
+        kind = event.get("event")
+        if kind == "user":
+            after_user, before = True, {}
+        elif kind == "slot" and after_user:
+            name = event.get("name")
+            if name not in before:
+                before[name] = values.get(name)
+        if kind == "slot":
+            values[event.get("name")] = event.get("value")
+    return [
+        SlotSet(name, value)
+        for name, value in before.items()
+        if name not in _KEEP and values.get(name) != value
+    ]
+
+
+class ActionEmergency(Action):
+    """Says to call 911 now, then resumes the request or offers a fitting follow-up."""
+
+    def name(self) -> str:
+        """The action name Rasa calls."""
+        return "action_emergency"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Utters the 911 warning first; what follows depends on the conversation."""
+        kind = latest_entity(tracker, "danger") or "other"
+        dispatcher.utter_message(
+            response=f"utter_emergency_{kind}" if kind in KINDS else "utter_emergency"
+        )
+        events = undo_this_turn(tracker)
+        if tracker.active_loop_name:
+            dispatcher.utter_message(response="utter_emergency_then_request")
+            return events
+        if kind == "power_line":
+            dispatcher.utter_message(response="utter_emergency_power_outage")
+        service = service_for_intent(latest_intent(tracker), domain)
+        if service is not None:
+            events += offer_service(dispatcher, tracker, service, "utter_emergency_offer")
+        return events

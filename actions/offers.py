@@ -1,0 +1,100 @@
+"""Offering to file a request after an answer or a warning, and the resident's reply to it.
+
+After a question about a request type ("how much does couch pickup cost?") or an emergency
+warning with a City follow-up (a tree on a power line), the assistant answers first and then
+*offers* the request: "Want me to file a request for Bulky Items?". The offered type waits in
+the ``offered_service`` slot; a "yes" on the very next turn starts the form with that type,
+a "no" (or anything else) lets it lapse. Nothing is ever started unasked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import language
+from connectors.open311.catalog import get_catalog
+
+OFFER_SLOT = "offered_service"
+FORM = "service_request_form"
+
+
+def service_for_intent(intent: str | None, domain: DomainDict) -> str | None:
+    """The service code a report intent names, read from the domain's slot mappings."""
+    if not intent:
+        return None
+    mappings = (domain.get("slots", {}).get("service_code") or {}).get("mappings") or []
+    for mapping in mappings:
+        if mapping.get("type") == "from_intent" and mapping.get("intent") == intent:
+            value = mapping.get("value")
+            return str(value) if value and value not in ("other", "feedback") else None
+    return None
+
+
+def service_label(code: str, tracker: Tracker) -> str:
+    """The request type's name in the resident's language."""
+    service = get_catalog().service(code)
+    return service.service_name.get(language(tracker)) if service else code
+
+
+def offer_service(
+    dispatcher: CollectingDispatcher, tracker: Tracker, code: str, response: str
+) -> list[EventType]:
+    """Utters ``response`` (which offers the request) and remembers the offer for one turn."""
+    dispatcher.utter_message(response=response, service_label=service_label(code, tracker))
+    return [SlotSet(OFFER_SLOT, code)]
+
+
+def offer_is_fresh(tracker: Tracker) -> bool:
+    """Whether the offer was made in the assistant's turn just before the latest message."""
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users > 1:
+                return False
+        elif event.get("event") == "slot" and event.get("name") == OFFER_SLOT:
+            return bool(event.get("value")) and users == 1
+    return False
+
+
+class ActionAcceptOffer(Action):
+    """Starts the offered request, or just acknowledges a "yes" when no offer is pending."""
+
+    def name(self) -> str:
+        """The action name Rasa calls."""
+        return "action_accept_offer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Hands over to the form with the offered type set."""
+        code = tracker.get_slot(OFFER_SLOT)
+        if not code or not offer_is_fresh(tracker) or get_catalog().service(code) is None:
+            dispatcher.utter_message(response="utter_ok")
+            return [SlotSet(OFFER_SLOT, None)]
+        events: list[dict[str, Any]] = [
+            SlotSet(OFFER_SLOT, None),
+            SlotSet("service_code", code),
+            FollowupAction(FORM),
+        ]
+        return events
+
+
+class ActionDeclineOffer(Action):
+    """Lets an offer lapse when the resident says no."""
+
+    def name(self) -> str:
+        """The action name Rasa calls."""
+        return "action_decline_offer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Acknowledges and forgets the offer."""
+        dispatcher.utter_message(response="utter_ok")
+        return [SlotSet(OFFER_SLOT, None)]

@@ -1,0 +1,261 @@
+"""What the service request form reads in a resident's free-text answers.
+
+Pure functions over the language packs' ``form`` sections (``bot/languages/<code>/pack.yml``):
+numbers ("two", "unas cuatro"), yes/no, list choices (animals, graffiti surfaces), items
+("a couch and two chairs"), vehicles ("white honda civic"), contact details, and the cues that
+tell a form answer from a change of mind ("it's not a car, it's a mattress", "also a dryer",
+"never mind"). Every pack's words are used whatever the conversation's language: residents
+mix them ("hay un mattress en la street").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from bot.languages import load_packs
+from bot.text import fold, matching_form
+
+_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE_RE = re.compile(r"(?:\+?1[\s.-]?)?\(?(\d{3})\)?[\s.-]?(\d{3})[\s.-]?(\d{4})\b")
+_DIGITS_RE = re.compile(r"\b\d{1,4}\b")
+
+
+@dataclass(frozen=True)
+class FormWords:
+    """Every pack's form vocabulary, merged and folded."""
+
+    yes: frozenset[str]
+    fillers: frozenset[str]
+    no: frozenset[str]
+    skip: frozenset[str]
+    numbers: dict[str, int]
+    choices: dict[str, dict[str, tuple[str, ...]]]
+    items: tuple[str, ...]
+    vehicle_colors: frozenset[str]
+    vehicle_makes: frozenset[str]
+    vehicle_kinds: frozenset[str]
+    cues: dict[str, tuple[re.Pattern[str], ...]]
+
+
+def _folded(words: Iterable[Any]) -> set[str]:
+    return {matching_form(str(w)) for w in words if str(w).strip()}
+
+
+@lru_cache(maxsize=1)
+def form_words() -> FormWords:
+    """The merged vocabulary of the installed language packs."""
+    yes: set[str] = set()
+    fillers: set[str] = set()
+    no: set[str] = set()
+    skip: set[str] = set()
+    numbers: dict[str, int] = {}
+    choices: dict[str, dict[str, set[str]]] = {}
+    items: set[str] = set()
+    colors: set[str] = set()
+    makes: set[str] = set()
+    kinds: set[str] = set()
+    cues: dict[str, list[re.Pattern[str]]] = {}
+    for pack in load_packs():
+        form = pack.section("form")
+        yes |= _folded(form.get("yes") or [])
+        fillers |= _folded(form.get("fillers") or [])
+        no |= _folded(form.get("no") or [])
+        skip |= _folded(form.get("skip") or [])
+        for word, value in (form.get("numbers") or {}).items():
+            numbers[matching_form(str(word))] = int(value)
+        for slot, values in (form.get("choices") or {}).items():
+            for key, words in values.items():
+                choices.setdefault(str(slot), {}).setdefault(str(key), set()).update(_folded(words))
+        items |= _folded(form.get("items") or [])
+        vehicle = form.get("vehicle") or {}
+        colors |= _folded(vehicle.get("colors") or [])
+        makes |= _folded(vehicle.get("makes") or [])
+        kinds |= _folded(vehicle.get("kinds") or [])
+        for name, patterns in (form.get("cues") or {}).items():
+            cues.setdefault(str(name), []).extend(re.compile(p) for p in patterns)
+    return FormWords(
+        yes=frozenset(yes),
+        fillers=frozenset(fillers),
+        no=frozenset(no),
+        skip=frozenset(skip),
+        numbers=numbers,
+        choices={s: {k: tuple(sorted(v)) for k, v in c.items()} for s, c in choices.items()},
+        items=tuple(sorted(items, key=len, reverse=True)),  # "box spring" before "spring"
+        vehicle_colors=frozenset(colors),
+        vehicle_makes=frozenset(makes),
+        vehicle_kinds=frozenset(kinds),
+        cues={name: tuple(patterns) for name, patterns in cues.items()},
+    )
+
+
+def has_cue(name: str, text: str) -> bool:
+    """Whether ``text`` has a cue of kind ``name`` (correction, addition, cancel …)."""
+    form = matching_form(text)
+    return any(p.search(form) for p in form_words().cues.get(name, ()))
+
+
+def after_cue(name: str, text: str) -> str | None:
+    """The words after the first cue of kind ``name`` ("…it's a mattress"), or ``None``."""
+    form = matching_form(text)
+    starts = [m.end() for p in form_words().cues.get(name, ()) for m in [p.search(form)] if m]
+    return form[min(starts):].strip() if starts else None
+
+
+def _phrase_in(phrase: str, form: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", form) is not None
+
+
+def _without(phrases: Iterable[str], form: str) -> str:
+    for phrase in sorted(phrases, key=len, reverse=True):
+        form = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " ", form)
+    return " ".join(form.split())
+
+
+def is_yes(text: str) -> bool:
+    """A plain yes ("yes", "sí", "ok dale", "Y", "yes please file it")."""
+    words = form_words()
+    form = matching_form(text)
+    if not form:
+        return False
+    rest = _without(words.fillers, _without(words.yes, form))
+    return rest == "" and form != rest
+
+
+def says_yes(text: str) -> bool:
+    """A yes anywhere as its own clause: "ya llegó la ambulancia. sí, mándelo"."""
+    return is_yes(text) or any(is_yes(clause) for clause in re.split(r"[.,;:!?¡¿\n]+", text))
+
+
+def is_no(text: str) -> bool:
+    """A plain no ("no", "nope", "nel")."""
+    form = matching_form(text)
+    return bool(form) and (form in form_words().no or form.split()[0] in form_words().no)
+
+
+def is_skip(text: str) -> bool:
+    """Whether the resident declined to answer ("skip", "saltar", "no", "anónimo" …)."""
+    form = matching_form(text)
+    words = form.split()
+    return bool(words) and len(words) <= 3 and (
+        form in form_words().skip or all(w in form_words().skip for w in words)
+    )
+
+
+def parse_count(text: str) -> int | None:
+    """Reads a count from "3", "about 5", "unas cuatro", "two"; ``None`` if there is none."""
+    digits = _DIGITS_RE.search(text)
+    if digits:
+        return int(digits.group())
+    for word in matching_form(text).split():
+        value = form_words().numbers.get(word)
+        if value:
+            return value
+    return None
+
+
+def count_change(text: str) -> int | None:
+    """A corrected number ("actually it's 3", "perdón, son 4"), or ``None``."""
+    form = matching_form(text)
+    for pattern in form_words().cues.get("count_change", ()):
+        match = pattern.search(form)
+        if match and match.lastindex:
+            return int(match.group(match.lastindex))
+    return None
+
+
+def match_choice(slot: str, text: str) -> str | None:
+    """Maps an answer to a list attribute's value key ("kitten" → "cat"), or ``None``."""
+    form = matching_form(text)
+    choices = form_words().choices.get(slot, {})
+    if form in choices or form == "other":
+        return form
+    # Longer phrases first: "not blocking" must win over "blocking".
+    ranked = sorted(
+        ((phrase, key) for key, phrases in choices.items() for phrase in phrases),
+        key=lambda pair: len(pair[0]),
+        reverse=True,
+    )
+    for phrase, key in ranked:
+        if _phrase_in(phrase, form):
+            return key
+    return None
+
+
+def find_items(text: str) -> list[str]:
+    """The items named in ``text``, in the order the resident wrote them."""
+    form = matching_form(text)
+    found: list[tuple[int, str]] = []
+    taken: list[tuple[int, int]] = []
+    for item in form_words().items:  # longest first: "box spring" before "spring"
+        for match in re.finditer(rf"(?<!\w){re.escape(item)}(?!\w)", form):
+            start, end = match.span()
+            if any(s < end and start < e for s, e in taken):
+                continue
+            taken.append((start, end))
+            found.append((start, item))
+    return [item for _, item in sorted(found)]
+
+
+def count_items(text: str) -> int | None:
+    """How many items ``text`` lists: "a couch and two chairs" → 3; ``None`` if it names none."""
+    form = matching_form(text)
+    items = find_items(text)
+    if not items:
+        return None
+    total = 0
+    words = form.split()
+    for item in items:
+        first = item.split()[0]
+        index = next((i for i, w in enumerate(words) if w == first), None)
+        number = None
+        if index is not None:
+            for back in range(max(0, index - 3), index):
+                word = words[back]
+                if word.isdigit():
+                    number = int(word)
+                elif word in form_words().numbers and form_words().numbers[word] > 0:
+                    number = form_words().numbers[word]
+        total += number or 1
+    return total
+
+
+def find_vehicle(text: str) -> str | None:
+    """A vehicle description in ``text`` ("a white honda civic, plate 7ABC123"), or ``None``."""
+    form = matching_form(text)
+    words = form.split()
+    vehicle_words = form_words().vehicle_makes | form_words().vehicle_kinds
+    hits = [i for i, w in enumerate(words) if w in vehicle_words]
+    if not hits:
+        return None
+    colors = [i for i, w in enumerate(words) if w in form_words().vehicle_colors]
+    start = min(hits + [c for c in colors if c >= hits[0] - 2])
+    end = max(hits) + 1
+    plate = re.search(r"\b(plate|placa|placas|license|tag)\b\W*(\w{2,8})", form)
+    description = " ".join(words[start:end])
+    if plate:
+        description += f", plate {plate.group(2).upper()}"
+    makes_or_colors = set(words[start:end]) & (
+        form_words().vehicle_makes | form_words().vehicle_colors
+    )
+    return description if makes_or_colors or plate else None
+
+
+def parse_contact(text: str) -> dict[str, str]:
+    """Finds an email address and a US phone number (E.164) in the resident's answer."""
+    contact: dict[str, str] = {}
+    email = _EMAIL_RE.search(text)
+    if email:
+        contact["email"] = email.group().lower()
+    phone = _PHONE_RE.search(_EMAIL_RE.sub(" ", text))
+    if phone:
+        contact["phone"] = "+1" + "".join(phone.groups())
+    return contact
+
+
+def word_count(text: str) -> int:
+    """How many words ``text`` has."""
+    return len(fold(text).split())

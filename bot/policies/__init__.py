@@ -1,0 +1,1 @@
+"""Custom Rasa dialogue policies: safety first and the conversation's language."""

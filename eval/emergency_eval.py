@@ -1,0 +1,154 @@
+"""Does every message about danger lead with 911, and do ordinary ones stay quiet?
+
+Parses each message of the held-out emergency sets with the trained model (run in the Rasa
+environment) and reports, per language and per part, the recall on emergencies and the
+false-alarm rate on ordinary 311 messages that mention fire, gas, lines, smoke or police:
+
+* ``eval/data/emergency_dev.yml`` — the DEV part: its misses and false alarms are listed, and
+  ``--calibrate`` picks the detector's thresholds on it;
+* ``eval/data/emergency_sealed.yml`` — the SEALED part, written by another writer and never used
+  for tuning: only its figures are printed, never its messages.
+
+Both were written from a plain description of 311 by writers who had not seen the training
+data, the patterns or the tests. Exits non-zero when recall < 100 % or false alarms > 3 % in
+any language of any part (the targets of the README).
+
+Usage: ``.venv-rasa/bin/python -m eval.emergency_eval [--model PATH] [--calibrate] [--json F]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from eval.nlu_eval import latest_model, quiet_rasa
+
+ROOT = Path(__file__).resolve().parent.parent
+PARTS = {"dev": ROOT / "eval/data/emergency_dev.yml",
+         "sealed": ROOT / "eval/data/emergency_sealed.yml"}
+TARGET_RECALL = 1.0
+TARGET_FALSE_ALARMS = 0.03
+
+
+def load(path: Path) -> list[tuple[str, str, bool]]:
+    """(language, text, is_emergency) for every message of one part."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    rows = [(e["lang"], e["text"], True) for e in data["emergencies"]]
+    return rows + [(e["lang"], e["text"], False) for e in data["ordinary"]]
+
+
+async def assess(model: Path, texts: list[str]) -> list[dict[str, Any]]:
+    """The DangerDetector's assessment of each text, as the running assistant parses it."""
+    from rasa.core.agent import Agent
+
+    quiet_rasa()
+    agent = Agent.load(str(model))
+    results = []
+    for text in texts:
+        parsed = await agent.parse_message(text)
+        results.append(parsed.get("danger_assessment") or {"detected": False})
+    return results
+
+
+def figures(rows: list[tuple[str, str, bool]], detected: list[bool]) -> dict[str, dict[str, Any]]:
+    """Recall and false-alarm rate per language."""
+    out: dict[str, dict[str, Any]] = {}
+    for lang in sorted({r[0] for r in rows}):
+        pairs = [(r, d) for r, d in zip(rows, detected, strict=True) if r[0] == lang]
+        emergencies = [d for r, d in pairs if r[2]]
+        ordinary = [d for r, d in pairs if not r[2]]
+        out[lang] = {
+            "emergencies": len(emergencies),
+            "recall": sum(emergencies) / max(len(emergencies), 1),
+            "ordinary": len(ordinary),
+            "false_alarm_rate": sum(ordinary) / max(len(ordinary), 1),
+            "missed": [r[1] for r, d in pairs if r[2] and not d],
+            "false_alarms": [r[1] for r, d in pairs if not r[2] and d],
+        }
+    return out
+
+
+def calibrate(rows: list[tuple[str, str, bool]], assessments: list[dict[str, Any]]) -> None:
+    """Prints the thresholds that catch every dev emergency with the fewest false alarms."""
+    from bot.safety import PatternMatch, Thresholds, decide
+
+    scored: list[tuple[int, int, float, float, float]] = []
+    grid = [round(0.05 * i, 2) for i in range(1, 20)]
+    matches = [
+        PatternMatch(a["pattern"], a.get("kind"), bool(a.get("past")), bool(a.get("ordinary")))
+        for a in assessments
+    ]
+    for ordinary in grid:
+        for alone in [g for g in grid if g <= ordinary]:
+            for weak in [g for g in grid if g <= alone]:
+                thresholds = Thresholds(alone=alone, weak=weak, ordinary=ordinary)
+                detected = [
+                    decide(m, a["probability"], thresholds)
+                    for m, a in zip(matches, assessments, strict=True)
+                ]
+                pairs = list(zip(rows, detected, strict=True))
+                missed = sum(1 for r, d in pairs if r[2] and not d)
+                alarms = sum(1 for r, d in pairs if not r[2] and d)
+                scored.append((missed, alarms, weak, alone, ordinary))
+    fewest = min((s[0], s[1]) for s in scored)
+    feasible = [s for s in scored if (s[0], s[1]) == fewest]
+    # The middle of every threshold range that is equally good on dev: a corner would be
+    # fitted to the dev part's closest calls.
+    centre = [sorted(s[i] for s in feasible)[len(feasible) // 2] for i in (2, 3, 4)]
+    _, _, weak, alone, ordinary = min(
+        feasible, key=lambda s: sum((s[i + 2] - centre[i]) ** 2 for i in range(3))
+    )
+    print(f"Calibrated on the dev part: threshold_alone={alone} threshold_weak={weak} "
+          f"threshold_ordinary={ordinary} -> {fewest[0]} missed, {fewest[1]} false alarms at "
+          f"best; {len(feasible)} settings tie (set the middle values in config.yml)")
+
+
+def main() -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--calibrate", action="store_true",
+                        help="choose thresholds on the dev part (never the sealed one)")
+    parser.add_argument("--part", choices=["dev", "sealed", "all"], default="all",
+                        help="tune with --part dev; the sealed part is for the final figures")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    model = args.model or latest_model()
+    report: dict[str, Any] = {"model": model.name}
+    ok = True
+    for part, path in PARTS.items():
+        if args.part not in ("all", part):
+            continue
+        rows = load(path)
+        assessments = asyncio.run(assess(model, [r[1] for r in rows]))
+        if args.calibrate and part == "dev":
+            calibrate(rows, assessments)
+        result = figures(rows, [bool(a.get("detected")) for a in assessments])
+        report[part] = result
+        for lang, f in result.items():
+            passed = f["recall"] >= TARGET_RECALL and f["false_alarm_rate"] <= TARGET_FALSE_ALARMS
+            ok = ok and passed
+            print(f"{part:6} {lang}: recall {f['recall']:.3f} on {f['emergencies']} emergencies, "
+                  f"false alarms {f['false_alarm_rate']:.3f} on {f['ordinary']} ordinary "
+                  f"({'ok' if passed else 'BELOW TARGET'})")
+            if part == "dev":
+                for text in f["missed"]:
+                    print(f"    missed: {text}")
+                for text in f["false_alarms"]:
+                    print(f"    false alarm: {text}")
+            else:  # never show the sealed messages: they must stay out of every tuning loop
+                f["missed"] = len(f["missed"])
+                f["false_alarms"] = len(f["false_alarms"])
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
