@@ -165,6 +165,10 @@ def test_errors_are_4xx_with_security_headers_and_bodies_are_refused_unread(
                            headers={"Content-Type": "text/plain", "X-CSRF-Token": csrf})
         assert plain.status_code == 422, plain.text
         assert plain.json()["detail"]
+        deep = staff.put("/api/conversations/1/assignment", headers={
+            "Content-Type": "application/json", "X-CSRF-Token": csrf},
+            content=b'{"a": ' + b"[" * 2000 + b"]" * 2000 + b"}")
+        assert deep.status_code in (400, 404), deep.text  # was a 500 (RecursionError)
     port = int(review.url.rsplit(":", 1)[1])
     started = time.monotonic()
     answer = exchange(port, request_head("/login", {"Content-Length": str(200 * 1024 * 1024),
