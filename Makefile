@@ -21,7 +21,7 @@ find_python = $(shell for p in $$(command -v python$(1) 2>/dev/null) $(HOME)/.py
 PYTHON310 ?= $(call find_python,3.10)
 PYTHON311 ?= $(call find_python,3.11)
 
-.PHONY: help setup run test lint typecheck pytest validate test-stories eval model index encoder env browser clean
+.PHONY: help setup run test lint typecheck pytest validate test-stories eval model index encoder env browser haproxy fuzz clean
 
 help:
 	@echo "make run    install what is missing, train/index if needed, start everything"
@@ -53,6 +53,12 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Chromium is needed for the browser tests: sudo apt-get install chromium"; exit 1; fi; }
 
+# HAProxy: the production front of Rasa's channels (connectors/guard/haproxy.cfg), tested by make test.
+haproxy:
+	@command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq haproxy >/dev/null; \
+	  else echo "HAProxy is needed for its tests: sudo apt-get install haproxy"; exit 1; fi; }
+
 setup: $(VENV)/.installed $(RASA_VENV)/.installed env
 
 # all-MiniLM-L6-v2 exported to ONNX for the Rasa featurizer (from the packaged weights).
@@ -67,21 +73,21 @@ index: $(VENV)/.installed encoder
 
 # --- run --------------------------------------------------------------------------------------
 run: setup model index
-	@mkdir -p var
+	@umask 077 && mkdir -p var && chmod 700 var
 	@echo ""
 	@echo "  Resident chat page: http://127.0.0.1:8000/"
 	@echo "  Staff review app:   http://127.0.0.1:8001/  (create a user: .venv/bin/python -m eval.review create-user NAME --role admin)"
-	@echo "  Chat (REST):      POST http://127.0.0.1:5005/webhooks/rest/webhook"
-	@echo "  SMS webhook:      POST http://127.0.0.1:5005/webhooks/sms/webhook (Twilio-signed)"
-	@echo "  Rasa HTTP API:    http://127.0.0.1:5005 (token: RASA_AUTH_TOKEN in .env)"
-	@echo "  Action server:    http://127.0.0.1:5055/health"
+	@echo "  Chat (REST):      POST http://127.0.0.1:5080/webhooks/rest/webhook (Authorization: Bearer REST_API_TOKEN from .env)"
+	@echo "  SMS webhook:      POST http://127.0.0.1:5080/webhooks/sms/webhook (Twilio-signed)"
+	@echo "  Rasa HTTP API:    http://127.0.0.1:5005 (token: RASA_AUTH_TOKEN in .env; local only)"
+	@echo "  Action server:    http://127.0.0.1:5055/health (only Rasa may call it: ACTION_SERVER_TOKEN)"
 	@echo "  Open311 backend:  http://127.0.0.1:8311/open311/v2/services.json"
 	@echo "  Ctrl-C stops everything."
 	@echo ""
-	@$(VENV)/bin/honcho -f Procfile -e .env start
+	@umask 077 && $(VENV)/bin/honcho -f Procfile -e .env start
 
 # --- test -------------------------------------------------------------------------------------
-test: setup model index browser
+test: setup model index browser haproxy
 	@status=0; \
 	$(MAKE) --no-print-directory lint || status=1; \
 	$(MAKE) --no-print-directory typecheck || status=1; \

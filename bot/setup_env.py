@@ -1,20 +1,29 @@
 """Create or complete the git-ignored ``.env`` with generated secrets and local defaults.
 
 Run on every ``make run``/``make test``: existing values are never changed; keys that a newer
-version of the project needs are appended, secrets generated with :mod:`secrets`.
+version of the project needs are appended, secrets generated with :mod:`secrets`. The file is
+created 0600 (never readable by other users, not even for a moment) and an existing one is set
+back to 0600.
 
 Usage: ``python -m bot.setup_env .env``
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 from pathlib import Path
 
 SECRETS = (
-    "RASA_AUTH_TOKEN", "OPEN311_API_KEY", "SMS_AUTH_TOKEN", "REVIEW_SECRET_KEY",
+    "RASA_AUTH_TOKEN",
+    "OPEN311_API_KEY",
+    "SMS_AUTH_TOKEN",
+    "REVIEW_SECRET_KEY",
     "MODEL_SERVER_TOKEN",
+    "ACTION_SERVER_TOKEN",  # the Rasa server's credential at the action server
+    "WEBCHAT_REST_TOKEN",  # the web chat proxy's credential at the REST channel (web:<id>)
+    "REST_API_TOKEN",  # other REST clients (eval, curl); leave empty in production: REST off
 )
 DEFAULTS = {
     "RASA_ENDPOINTS": "bot/endpoints.yml",
@@ -27,6 +36,9 @@ DEFAULTS = {
     "OUTBOX_DB": "var/outbox.db",
     "SMS_DB": "var/sms.db",
     "SANIC_HOST": "127.0.0.1",
+    # The embedded default is served over http://127.0.0.1: a Secure cookie would never be sent.
+    "REVIEW_COOKIE_SECURE": "false",
+    "RATE_LIMIT_STORAGE": "memory://",
 }
 
 
@@ -55,11 +67,12 @@ def complete(path: Path) -> list[str]:
         if key not in present:
             lines.append(f"{key}={value}")
             added.append(key)
-    if lines:
-        header = [] if path.exists() else ["# Local settings and secrets (generated; not in git)."]
-        with path.open("a") as env:
+    header = [] if path.exists() else ["# Local settings and secrets (generated; not in git)."]
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(descriptor, "a") as env:
+        os.fchmod(descriptor, 0o600)
+        if lines:
             env.write("\n".join(header + lines) + "\n")
-        path.chmod(0o600)
     return added
 
 

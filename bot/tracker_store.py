@@ -20,6 +20,8 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import event
 
+from connectors.files import private_file
+
 
 def _sqlite_pragmas(connection: Any, _: Any) -> None:
     cursor = connection.cursor()
@@ -32,6 +34,8 @@ class CachedSQLiteTrackerStore(SQLTrackerStore):
     """SQLite tracker store that serves active conversations from memory."""
 
     def __init__(self, *args: Any, cache_size: int = 2000, **kwargs: Any) -> None:
+        if kwargs.get("dialect") == "sqlite" and kwargs.get("db"):
+            private_file(str(kwargs["db"]))  # residents' conversations: owner only
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)

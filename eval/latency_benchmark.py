@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -60,11 +61,12 @@ async def resident(
         assert reply.json(), f"no reply to {message!r}"
 
 
-async def run(base_url: str, rounds: int) -> dict[tuple[str, int], list[float]]:
-    """Timings per (scenario, concurrent residents)."""
+async def run(base_url: str, rounds: int, token: str) -> dict[tuple[str, int], list[float]]:
+    """Timings per (scenario, concurrent residents); ``token`` is the REST channel's."""
     url = f"{base_url}/webhooks/rest/webhook"
     results: dict[tuple[str, int], list[float]] = {}
-    async with httpx.AsyncClient(timeout=60) as client:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(timeout=60, headers=headers) as client:
         # Warm-up: load the retriever and every code path once.
         await resident(client, url, ["hello", *QUESTIONS], [])
         for scenario in ("greet", "question"):
@@ -91,14 +93,18 @@ def percentile(values: list[float], share: float) -> float:
 def main() -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description="REST round-trip latency benchmark.")
-    parser.add_argument("--url", help="a running Rasa server (default: start one)")
+    parser.add_argument("--url", help="a running assistant's guard (default: start one)")
+    parser.add_argument("--token", default=os.environ.get("REST_API_TOKEN", ""),
+                        help="REST channel token for --url (default: REST_API_TOKEN)")
     parser.add_argument("--rounds", type=int, default=40, help="messages per scenario and level")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
         context = nullcontext(None) if args.url else start_stack(Path(workdir))
         with context as stack:
-            base = args.url or stack.rasa_url  # type: ignore[union-attr]
-            results = asyncio.run(run(base, args.rounds))
+            # Through the guard, as residents' traffic goes.
+            base = args.url or stack.public_url  # type: ignore[union-attr]
+            token = args.token if args.url else stack.rest_tokens["rest"]  # type: ignore[union-attr]
+            results = asyncio.run(run(base, args.rounds, token))
     print(f"{'scenario':9} {'residents':>9} {'messages':>8} {'p50 ms':>8} {'p95 ms':>8}")
     failed = []
     for (scenario, concurrency), timings in results.items():

@@ -1,8 +1,15 @@
 """Start the whole assistant on free 127.0.0.1 ports, for tests and benchmarks.
 
-:func:`start_stack` runs the embedded Open311 server, the action server, the outbox worker and
-the Rasa server (latest trained model, REST and SMS channels, SQLite tracker store) as real
-processes, each database in a work directory, and stops them afterwards.
+:func:`start_stack` runs the embedded Open311 server, the action server, the outbox worker,
+the Rasa server (latest trained model, REST and SMS channels, SQLite tracker store) and the
+guard in front of its channels as real processes, each database in a work directory (files
+created 0600), and stops them afterwards.
+
+Residents' traffic goes through the guard (``Stack.public_url``), as in production; the Rasa
+HTTP API (``Stack.rasa_url``, token-protected) is read directly. Conversation ids are
+namespaced per channel: ``Stack.chat(sender, text)`` talks as the web chat's proxy, so the
+conversation is ``web:<sender>`` and ``Stack.tracker(sender)`` reads it back; SMS tests read
+``Stack.tracker(phone, channel="sms")``.
 """
 
 from __future__ import annotations
@@ -21,8 +28,12 @@ from typing import Any
 import httpx
 import yaml
 
+from connectors.files import private_file
+from connectors.senders import Channel, conversation_id
+
 ROOT = Path(__file__).resolve().parent.parent
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 APP_PYTHON = ROOT / ".venv" / "bin" / "python"
 
 
@@ -70,11 +81,14 @@ class Service:
 
     def start(self) -> None:
         """Starts the process and waits for its health URL."""
+        private_file(self.log)  # logs hold residents' messages
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+                self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                umask=0o077,  # databases and logs readable by their owner only
             )
-        wait_http(self.health_url, self.startup_timeout, self.process)
+        if self.health_url:
+            wait_http(self.health_url, self.startup_timeout, self.process)
 
     def stop(self) -> None:
         """Stops the process (SIGTERM, then SIGKILL)."""
@@ -95,17 +109,24 @@ class Stack:
     rasa_url: str
     token: str
     sms_token: str
+    public_url: str
+    rest_tokens: dict[str, str]
     open311_url: str
     open311_api_key: str
     workdir: Path
     env: dict[str, str]
     services: dict[str, Service] = field(default_factory=dict)
 
-    def chat(self, sender: str, text: str) -> list[dict[str, Any]]:
-        """Sends one message through the REST channel and returns the bot's messages."""
+    def chat(self, sender: str, text: str, channel: Channel = "web") -> list[dict[str, Any]]:
+        """Sends one message through the guard and the REST channel; returns the bot's messages.
+
+        ``channel`` picks the REST token: "web" (the web chat proxy's, conversation
+        ``web:<sender>``) or "rest" (``rest:<sender>``).
+        """
         reply = httpx.post(
-            f"{self.rasa_url}/webhooks/rest/webhook",
+            f"{self.public_url}/webhooks/rest/webhook",
             json={"sender": sender, "message": text},
+            headers=self.rest_auth(channel),
             timeout=60,
         )
         assert reply.status_code == 200, reply.text
@@ -116,10 +137,14 @@ class Stack:
         """The bot's reply texts to one message, joined by new lines."""
         return "\n".join(m.get("text", "") for m in self.chat(sender, text))
 
-    def tracker(self, sender: str) -> dict[str, Any]:
-        """The conversation tracker from Rasa's HTTP API (token-protected)."""
+    def rest_auth(self, channel: Channel = "web") -> dict[str, str]:
+        """The Authorization header of a REST client of ``channel``'s namespace."""
+        return {"Authorization": f"Bearer {self.rest_tokens[channel]}"}
+
+    def tracker(self, sender: str, channel: Channel = "web") -> dict[str, Any]:
+        """The tracker of ``channel``'s sender from Rasa's HTTP API (token-protected)."""
         reply = httpx.get(
-            f"{self.rasa_url}/conversations/{sender}/tracker",
+            f"{self.rasa_url}/conversations/{conversation_id(channel, sender)}/tracker",
             params={"token": self.token},
             timeout=30,
         )
@@ -157,8 +182,9 @@ def start_stack(workdir: Path, model: Path | None = None) -> Iterator[Stack]:
     Every database lives in ``workdir``; everything is stopped when the block ends.
     """
     model = model or latest_model()
-    ports = {name: free_port() for name in ("rasa", "actions", "open311")}
+    ports = {name: free_port() for name in ("rasa", "actions", "open311", "guard")}
     token = secrets.token_urlsafe(16)
+    rest_tokens = {"web": secrets.token_urlsafe(16), "rest": secrets.token_urlsafe(16)}
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -180,12 +206,20 @@ def start_stack(workdir: Path, model: Path | None = None) -> Iterator[Stack]:
         "OUTBOX_POLL_SECONDS": "1",
         "SMS_AUTH_TOKEN": secrets.token_urlsafe(16),
         "SMS_DB": str(workdir / "sms.db"),
+        "WEBCHAT_REST_TOKEN": rest_tokens["web"],
+        "REST_API_TOKEN": rest_tokens["rest"],
+        "ACTION_SERVER_TOKEN": secrets.token_urlsafe(16),
+        "RATE_LIMIT_STORAGE": "memory://",
+        "GUARD_UPSTREAM": f"http://127.0.0.1:{ports['rasa']}",
+        "GUARD_REQUEST_TIMEOUT": "5",
     }
     env["OPEN311_SERVER_API_KEYS"] = env["OPEN311_API_KEY"]
     stack = Stack(
         rasa_url=f"http://127.0.0.1:{ports['rasa']}",
         token=token,
         sms_token=env["SMS_AUTH_TOKEN"],
+        public_url=f"http://127.0.0.1:{ports['guard']}",
+        rest_tokens=rest_tokens,
         open311_url=env["OPEN311_BASE_URL"],
         open311_api_key=env["OPEN311_API_KEY"],
         workdir=workdir,
@@ -200,7 +234,7 @@ def start_stack(workdir: Path, model: Path | None = None) -> Iterator[Stack]:
         ),
         Service(
             "actions",
-            [str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions",
+            [str(APP_PYTHON), "-m", "connectors.action_server", "--actions", "actions",
              "--port", str(ports["actions"])],
             f"http://127.0.0.1:{ports['actions']}/health",
             env, workdir / "actions.log", startup_timeout=90,
@@ -213,7 +247,7 @@ def start_stack(workdir: Path, model: Path | None = None) -> Iterator[Stack]:
         ),
         Service(
             "rasa",
-            [str(RASA_BIN), "run", "--enable-api", "--auth-token", token, "--model", str(model),
+            [str(RASA_PYTHON), "-m", "bot.rasa_run", "--enable-api", "--model", str(model),
              "--endpoints", str(pinned_endpoints(workdir, "bot/endpoints.yml")),
              "--credentials", "bot/credentials.yml",
              "--interface", "127.0.0.1", "--port", str(ports["rasa"])],
@@ -221,18 +255,17 @@ def start_stack(workdir: Path, model: Path | None = None) -> Iterator[Stack]:
             env, workdir / "rasa.log",
             startup_timeout=float(os.environ.get("RASA_STARTUP_TIMEOUT", 180)),
         ),
+        Service(
+            "guard",
+            [str(APP_PYTHON), "-m", "connectors.guard", "--port", str(ports["guard"])],
+            f"http://127.0.0.1:{ports['guard']}/webhooks/rest/",
+            env, workdir / "guard.log",
+        ),
     ]
     try:
         for service in specs:
             stack.services[service.name] = service
-            if service.health_url:
-                service.start()
-            else:
-                with service.log.open("ab") as log:
-                    service.process = subprocess.Popen(
-                        service.command, cwd=ROOT, env=env, stdout=log,
-                        stderr=subprocess.STDOUT,
-                    )
+            service.start()
         yield stack
     finally:
         for service in reversed(list(stack.services.values())):

@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-URL = "http://127.0.0.1:5005/webhooks/rest/webhook"
+URL = "http://127.0.0.1:5080/webhooks/rest/webhook"  # through the guard, as residents
 TARGET_SECONDS = 60.0
 WEB_URL = "http://127.0.0.1:8000/"
 REVIEW_URL = "http://127.0.0.1:8001/login"
@@ -41,13 +41,22 @@ def _status(url: str, timeout: float = 30) -> int:
     return 0
 
 
+def rest_headers() -> dict[str, str]:
+    """The REST channel's Authorization header, with ``REST_API_TOKEN`` from ``.env``."""
+    env = ROOT / ".env"  # make run creates it
+    for line in (env.read_text().splitlines() if env.exists() else []):
+        if line.startswith("REST_API_TOKEN="):
+            return {"Authorization": f"Bearer {line.split('=', 1)[1].strip()}"}
+    return {}
+
+
 def first_reply(timeout: float) -> float:
     """Seconds until "hello" gets an English reply; raises TimeoutError otherwise."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         try:
             reply = httpx.post(URL, json={"sender": "startup-check", "message": "hello"},
-                               timeout=5)
+                               headers=rest_headers(), timeout=5)
             if reply.status_code == 200 and reply.json():
                 return time.monotonic() - started
         except httpx.HTTPError:
@@ -67,8 +76,10 @@ def main() -> None:
     )
     try:
         seconds = first_reply(args.timeout)
-        hello = httpx.post(URL, json={"sender": "startup-en", "message": "hello"}, timeout=30)
-        hola = httpx.post(URL, json={"sender": "startup-es", "message": "hola"}, timeout=30)
+        hello = httpx.post(URL, json={"sender": "startup-en", "message": "hello"},
+                           headers=rest_headers(), timeout=30)
+        hola = httpx.post(URL, json={"sender": "startup-es", "message": "hola"},
+                          headers=rest_headers(), timeout=30)
         english = " ".join(m.get("text", "") for m in hello.json())
         spanish = " ".join(m.get("text", "") for m in hola.json())
         # The resident page and the staff app come up under the same runner.

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from connectors.files import private_file
+
 BUSY_TIMEOUT_SECONDS = 15
 
 
@@ -22,7 +24,7 @@ def initialise(path: Path, schema: str) -> sqlite3.Connection:
 
     Returns the open connection for any further set-up; the caller closes it.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_file(path)  # residents' requests: owner only
     conn = connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.executescript(schema)

@@ -10,14 +10,22 @@ import json
 import math
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 MAX_MESSAGE_CHARS = 2000
 MAX_BODY_BYTES = 64 * 1024
 _SENDER_RE = re.compile(r"^[A-Za-z0-9_.:@+\-]{1,128}$")
-_ALLOWED_METADATA = {"channel", "media_url", "locale"}
+# "channel" is not among them: the channel a message came through is the REST channel's to say.
+_ALLOWED_METADATA = {"media_url", "locale"}
 MAX_ACCURACY_M = 100_000.0
+MAX_JSON_DEPTH = 32
+"""Deeper JSON is refused before it is parsed (a chat request is two levels deep)."""
+
+# Payloads the web chat's widget sends on the resident's behalf without a button of the
+# assistant's: the language switch, and "Use my location" (its point travels in metadata).
+CLIENT_PAYLOADS = re.compile(r'^/(set_language\{"language": ?"(en|es)"\}|share_location)$')
 
 
 class InvalidChatRequest(ValueError):
@@ -57,6 +65,97 @@ def clean_text(text: str) -> str:
     return "".join(kept).strip()
 
 
+def empty_message() -> InvalidChatRequest:
+    """The 400 for a message with nothing left to read."""
+    return InvalidChatRequest(
+        400, "empty_message",
+        "The message is empty. Please type something.",
+        "El mensaje está vacío. Escriba algo, por favor.",
+    )
+
+
+def unauthorized() -> InvalidChatRequest:
+    """The 401 for a REST request without a valid token."""
+    return InvalidChatRequest(
+        401, "unauthorized",
+        "This endpoint needs the REST channel's token (Authorization: Bearer ...).",
+        "Este punto de acceso necesita el token del canal REST (Authorization: Bearer ...).",
+    )
+
+
+def json_depth(body: bytes) -> int:
+    """The deepest nesting of arrays and objects in a JSON text, without parsing it.
+
+    Brackets inside strings are skipped, so ``{"message": "[[[["}`` is one level deep. Linear in
+    the body's length; the result for text that is not JSON is meaningless but finite.
+    """
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # closing quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return deepest
+
+
+def offered_payloads(events: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The button payloads of the assistant's messages since the resident's last message.
+
+    Args:
+        events: The conversation's events as dicts (``{"event": "bot", "data": {"buttons"}}``),
+            oldest first.
+
+    Returns:
+        The payloads a resident may send back now.
+    """
+    offered: set[str] = set()
+    for event in reversed(list(events)):
+        kind = event.get("event")
+        if kind == "user":
+            break
+        if kind == "bot":
+            data = event.get("data") or {}
+            for button in data.get("buttons") or [] if isinstance(data, Mapping) else []:
+                if isinstance(button, Mapping) and isinstance(button.get("payload"), str):
+                    offered.add(button["payload"])
+    return offered
+
+
+def payload_or_text(message: str, offered: set[str], client_payloads: bool) -> str:
+    """The message as Rasa may see it: a payload only if the assistant offered it.
+
+    Rasa reads a text starting with "/" as an intent with entities (``/inform{"x": 1}``),
+    skipping the NLU. A resident (or a script) typing one could fake any intent or entity, so
+    a "/" message is kept only when it is one of the buttons just offered or, for the web
+    chat, one of the widget's own :data:`CLIENT_PAYLOADS`; otherwise its slashes are dropped
+    and it is read as ordinary text, as the SMS channel does.
+
+    Args:
+        message: The cleaned message.
+        offered: Payloads of the buttons the assistant just sent (:func:`offered_payloads`).
+        client_payloads: Whether the widget's own payloads are allowed (web chat only).
+
+    Returns:
+        The message to hand to Rasa; may be empty (then refused as an empty message).
+    """
+    if not message.startswith("/") or message in offered:
+        return message
+    if client_payloads and CLIENT_PAYLOADS.match(message):
+        return message
+    return message.lstrip("/").strip()
+
+
 def parse_chat_request(body: bytes) -> ChatRequest:
     """Validates a raw request body of the REST channel.
 
@@ -82,9 +181,14 @@ def parse_chat_request(body: bytes) -> ChatRequest:
             400, "invalid_utf8",
             "The message must be UTF-8 text.", "El mensaje debe ser texto UTF-8.",
         ) from None
+    if json_depth(body) > MAX_JSON_DEPTH:
+        raise InvalidChatRequest(
+            400, "too_deeply_nested",
+            "The request is nested too deeply.", "La solicitud está anidada demasiado.",
+        )
     try:
         data = json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         raise InvalidChatRequest(
             400, "malformed_json",
             "The request is not valid JSON.", "La solicitud no es JSON válido.",
@@ -110,11 +214,7 @@ def parse_chat_request(body: bytes) -> ChatRequest:
         )
     message = clean_text(message)
     if not message:
-        raise InvalidChatRequest(
-            400, "empty_message",
-            "The message is empty. Please type something.",
-            "El mensaje está vacío. Escriba algo, por favor.",
-        )
+        raise empty_message()
     if len(message) > MAX_MESSAGE_CHARS:
         raise InvalidChatRequest(
             413, "message_too_long",

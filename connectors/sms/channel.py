@@ -14,6 +14,7 @@ Enable it in ``bot/credentials.yml``::
 URL; behind a proxy or load balancer the URL the request reaches differs (http instead of
 https, an internal host), so set it there. Without it the request's own URL is used.
 
+The conversation's Rasa sender id is ``sms:<phone number>`` (:mod:`connectors.senders`).
 State (opt-outs, processed MessageSids, numbered options) is kept in SQLite at ``SMS_DB``
 (default ``var/sms.db``). All the logic is in :mod:`connectors.sms.handler`; this module only
 adapts Sanic's request and Rasa's collector to it.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
@@ -31,16 +33,24 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors.ratelimit import limiter_from_env
 from connectors.rest.channel import reply_when_silent
+from connectors.senders import conversation_id
 from connectors.sms.errors import SMSError
 from connectors.sms.gateway import GenericHTTPGateway, SMSGateway, TwilioGateway
-from connectors.sms.handler import SMSWebhookHandler, UserTurn, WebhookRequest
+from connectors.sms.handler import (
+    DEFAULT_RATE_LIMIT,
+    SMSWebhookHandler,
+    UserTurn,
+    WebhookRequest,
+)
 from connectors.sms.store import SMSStore
 
 logger = logging.getLogger(__name__)
 
 _SETTINGS = (
     "auth_token",
+    "turn_timeout",
     "public_url",
     "provider",
     "reply_mode",
@@ -72,6 +82,10 @@ class SMSInput(InputChannel):
         from_number: the assistant's number, needed for reply_mode "rest".
         send_url: the generic provider's send endpoint, needed for reply_mode "rest".
         db_path: SQLite file; None reads ``SMS_DB`` (default ``var/sms.db``).
+        turn_timeout: seconds the assistant may take for one message (Twilio waits 15 s).
+
+    Messages per phone number are limited by ``RATE_LIMIT_SMS`` (default 10/minute;60/hour),
+    counted in ``RATE_LIMIT_STORAGE`` (memory, or Redis when several Rasa processes run).
     """
 
     @classmethod
@@ -101,6 +115,7 @@ class SMSInput(InputChannel):
         from_number: str | None = None,
         send_url: str | None = None,
         db_path: str | None = None,
+        turn_timeout: float | str = 12.0,
     ) -> None:
         if not auth_token or not str(auth_token).strip():
             raise ValueError("the sms channel needs auth_token (set SMS_AUTH_TOKEN)")
@@ -125,6 +140,9 @@ class SMSInput(InputChannel):
             SMSStore(db_path),
             public_url=public_url,
             reply_mode=reply_mode,  # validated by the handler
+            turn_timeout=float(turn_timeout),
+            limiter=limiter_from_env("sms"),
+            rate_limit=os.environ.get("RATE_LIMIT_SMS") or DEFAULT_RATE_LIMIT,
         )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -140,17 +158,18 @@ class SMSInput(InputChannel):
         async def receive(request: Request) -> HTTPResponse:
             async def bot(turn: UserTurn) -> Sequence[Mapping[str, Any]]:
                 collector = SMSOutputChannel()
+                sender_id = conversation_id("sms", turn.sender_id)
                 await on_new_message(
                     UserMessage(
                         turn.text,
                         collector,
-                        turn.sender_id,
+                        sender_id,
                         input_channel=self.name(),
                         message_id=turn.message_id,
                         metadata=turn.metadata,
                     )
                 )
-                await reply_when_silent(request, turn.sender_id, collector)
+                await reply_when_silent(request, sender_id, collector)
                 return collector.messages
 
             web_request = WebhookRequest(

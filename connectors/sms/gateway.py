@@ -50,6 +50,8 @@ class InboundSMS:
         body: the text, as sent (may be empty for a photo).
         message_id: the provider's id of this message (Twilio MessageSid).
         media_urls: URLs of attached photos or files (MMS), in order.
+        opt_out_type: "STOP", "START" or "HELP" when the provider already handled the message
+            as a keyword (Twilio's ``OptOutType``, sent with Advanced Opt-Out); else None.
     """
 
     sender: str
@@ -57,6 +59,7 @@ class InboundSMS:
     body: str
     message_id: str
     media_urls: tuple[str, ...] = ()
+    opt_out_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,8 @@ class SMSGateway(abc.ABC):
     """
 
     name: ClassVar[str]
+    carrier_keywords: ClassVar[bool] = False
+    """Whether the provider answers the standard STOP/START/HELP words itself."""
 
     def __init__(self, client: httpx.AsyncClient | None = None, retry: RetryPolicy | None = None):
         self._client = client
@@ -146,7 +151,7 @@ class SMSGateway(abc.ABC):
         """
 
     async def send(self, to: str, body: str) -> str:
-        """Send one SMS through the provider's REST API, retrying transient failures.
+        """Send one SMS through the provider's REST API, retrying only certain non-deliveries.
 
         Args:
             to: the recipient's number.
@@ -177,21 +182,28 @@ class SMSGateway(abc.ABC):
     async def _post_with_retries(
         self, request: Callable[[], Awaitable[httpx.Response]]
     ) -> httpx.Response:
-        """Run ``request`` until it succeeds: retry timeouts, connection errors, 429 and 5xx."""
+        """Run ``request`` until it succeeds, retrying only when no message can exist.
+
+        Retried: the connection was never made (connect errors and timeouts, no free pooled
+        connection) and 429 (the provider refused before creating anything). Not retried: a
+        read timeout, a dropped connection or a 5xx after the request was sent; the provider
+        may have created the message, and a retry would text the resident twice.
+        """
         delay = self.retry.backoff
         for attempt in range(1, self.retry.attempts + 1):
             last = attempt == self.retry.attempts
             try:
                 response = await request()
-            except httpx.TransportError as exc:  # timeouts are TransportErrors too
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 if last:
                     raise SMSTransportError(f"{self.name}: {exc!r}") from exc
                 logger.warning("sms.send.retry", extra={"attempt": attempt, "error": repr(exc)})
+            except httpx.TransportError as exc:  # sent, outcome unknown: never sent twice
+                raise SMSTransportError(f"{self.name}: {exc!r} (not retried)") from exc
             else:
                 if response.status_code < 400:
                     return response
-                retryable = response.status_code == 429 or response.status_code >= 500
-                if last or not retryable:
+                if last or response.status_code != 429:
                     raise self._provider_error(response)
                 logger.warning(
                     "sms.send.retry", extra={"attempt": attempt, "status": response.status_code}
@@ -228,6 +240,7 @@ class TwilioGateway(SMSGateway):
     """
 
     name = "twilio"
+    carrier_keywords = True
 
     def __init__(
         self,
@@ -281,12 +294,14 @@ class TwilioGateway(SMSGateway):
         except ValueError as exc:
             raise SMSRequestError("NumMedia is not a number") from exc
         media = tuple(form[f"MediaUrl{i}"] for i in range(num_media) if form.get(f"MediaUrl{i}"))
+        opt_out_type = form.get("OptOutType", "").strip().upper()
         return InboundSMS(
             sender=form["From"].strip(),
             recipient=form.get("To", "").strip(),
             body=form["Body"],
             message_id=form["MessageSid"].strip(),
             media_urls=media,
+            opt_out_type=opt_out_type if opt_out_type in ("STOP", "START", "HELP") else None,
         )
 
     def render_reply(self, texts: Sequence[str]) -> HTTPReply:

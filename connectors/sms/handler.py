@@ -5,12 +5,21 @@ resident's SMS -> provider -> webhook -> :meth:`SMSWebhookHandler.handle`:
 1. verify the provider's signature (403, nothing processed, when missing or wrong);
 2. parse the message (400 for a malformed request);
 3. claim its message id: a repeated delivery gets the reply stored the first time;
-4. carrier keywords (STOP, PARA, START, HELP, AYUDA, ...) are answered here, never by Rasa;
-5. an opted-out number gets an empty answer;
+4. carrier keywords (STOP, PARA, ALTO, START, HELP, AYUDA, ...) never reach Rasa. Twilio
+   answers its own words itself (always: its default keyword handling, or Advanced Opt-Out,
+   which adds ``OptOutType``): the handler only records the opt-out or opt-in and sends
+   nothing, so the resident gets one confirmation and no reply is refused (error 21610).
+   A keyword the provider did not handle (Spanish PARA, ALTO, CANCELAR, AYUDA when Advanced
+   Opt-Out is not configured with them, or any keyword with the generic provider) is
+   answered here, in its language;
+5. an opted-out number gets an empty answer; a number over its rate limit
+   (``RATE_LIMIT_SMS``, default 10/minute and 60/hour) gets one short notice per minute;
 6. "2" after numbered options becomes that option's payload; a photo with no text becomes
    the ``/share_photo`` intent; an empty or oversized text gets a short bilingual answer;
    a typed "/intent" loses its slash (residents cannot inject intents or entities);
-7. the assistant is asked (the ``bot`` callable, which the channel binds to Rasa);
+7. the assistant is asked (the ``bot`` callable, which the channel binds to Rasa), for at most
+   ``turn_timeout`` seconds (Twilio gives up on a webhook after 15 s): a slower turn goes on
+   in the background and the resident is asked to text again in a minute;
 8. its messages become SMS: typographic characters made GSM-7 (as Twilio's Smart Encoding
    does), buttons as numbered options, each SMS at most three segments;
 9. the answer is TwiML (or sent by REST, with an empty TwiML answer).
@@ -25,9 +34,10 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from connectors.ratelimit import RateLimiter
 from connectors.sms.errors import SMSRequestError, SMSSendError
 from connectors.sms.gateway import HTTPReply, InboundSMS, SMSGateway
-from connectors.sms.keywords import Action, Keyword, classify
+from connectors.sms.keywords import Action, Keyword, classify, is_twilio_default
 from connectors.sms.messages import bilingual, message
 from connectors.sms.options import (
     Option,
@@ -45,6 +55,8 @@ ReplyMode = Literal["twiml", "rest"]
 MEDIA_ONLY_TEXT = "/share_photo"
 MAX_BODY_BYTES = 256 * 1024
 MAX_TEXT_CHARS = 1600  # Twilio's limit for one message body
+DEFAULT_RATE_LIMIT = "10/minute;60/hour"
+_OPT_OUT_TYPES = {"STOP": Action.OPT_OUT, "START": Action.OPT_IN, "HELP": Action.HELP}
 
 
 @dataclass(frozen=True)
@@ -103,6 +115,9 @@ class SMSWebhookHandler:
         max_segments: segment budget of each SMS sent.
         options_max_age: seconds a numbered-options list stays valid.
         duplicate_wait: seconds a repeated delivery waits for the first one to finish.
+        turn_timeout: seconds the assistant may take for one message.
+        limiter: counts messages per phone number; None: no limit.
+        rate_limit: the ``limits`` rules per phone number.
     """
 
     def __init__(
@@ -115,6 +130,9 @@ class SMSWebhookHandler:
         max_segments: int = 3,
         options_max_age: float = 3600.0,
         duplicate_wait: float = 10.0,
+        turn_timeout: float = 12.0,
+        limiter: RateLimiter | None = None,
+        rate_limit: str = DEFAULT_RATE_LIMIT,
     ):
         if reply_mode not in ("twiml", "rest"):
             raise ValueError(f"reply_mode must be 'twiml' or 'rest', not {reply_mode!r}")
@@ -125,6 +143,10 @@ class SMSWebhookHandler:
         self.max_segments = max_segments
         self.options_max_age = options_max_age
         self.duplicate_wait = duplicate_wait
+        self.turn_timeout = turn_timeout
+        self.limiter = limiter
+        self.rate_limit = rate_limit
+        self._late: set[asyncio.Future[Any]] = set()
 
     async def handle(self, request: WebhookRequest, bot: Bot) -> HTTPReply:
         """Answer one webhook request.
@@ -177,10 +199,25 @@ class SMSWebhookHandler:
     async def _process(self, inbound: InboundSMS, bot: Bot) -> HTTPReply:
         sender = inbound.sender
         keyword = classify(inbound.body)
+        carrier_action = _OPT_OUT_TYPES.get(inbound.opt_out_type or "")
+        if carrier_action is None and self.gateway.carrier_keywords and (
+            is_twilio_default(inbound.body)
+        ):
+            carrier_action = keyword.action if keyword else None
+        if carrier_action is not None:  # the provider answered: keep our state in step, only
+            self._record(carrier_action, sender, keyword.language if keyword else "en")
+            return self.gateway.render_reply([])
         if keyword is not None:
             return await self._keyword(keyword, sender)
         if self.store.is_opted_out(sender):
             return self.gateway.render_reply([])
+        if self.limiter is not None:
+            decision = await self.limiter.ahit(self.rate_limit, "phone", sender)
+            if not decision.allowed:
+                logger.warning("sms.rate_limited", extra={"sender": _masked(sender)})
+                notice = await self.limiter.ahit("1/minute", "notice", sender)
+                texts = [bilingual("rate_limited")] if notice.allowed else []
+                return await self._say(sender, texts)
 
         text = inbound.body.strip()
         if len(text) > MAX_TEXT_CHARS:
@@ -200,8 +237,16 @@ class SMSWebhookHandler:
         elif not text:
             return await self._say(sender, [bilingual("empty")])
 
+        turn = asyncio.ensure_future(bot(UserTurn(text, sender, inbound.message_id, metadata)))
         try:
-            messages = await bot(UserTurn(text, sender, inbound.message_id, metadata))
+            messages = await asyncio.wait_for(asyncio.shield(turn), self.turn_timeout)
+        except TimeoutError:
+            # The turn goes on (cancelling it mid-action could half-file a request); its
+            # reply is dropped and the resident texts again.
+            logger.warning("sms.bot.slow", extra={"sender": _masked(sender)})
+            self._late.add(turn)
+            turn.add_done_callback(self._forget_late)
+            return await self._say(sender, [bilingual("slow")])
         except Exception:
             logger.exception("sms.bot.failed", extra={"sender": _masked(sender)})
             return await self._say(sender, [bilingual("unavailable")])
@@ -209,6 +254,20 @@ class SMSWebhookHandler:
         texts, options = self._render(messages)
         self.store.save_options(sender, [(option.title, option.payload) for option in options])
         return await self._say(sender, texts)
+
+    def _forget_late(self, turn: asyncio.Future[Any]) -> None:
+        self._late.discard(turn)
+        if not turn.cancelled() and turn.exception() is not None:
+            logger.error("sms.bot.failed_late", exc_info=turn.exception())
+
+    def _record(self, action: Action, sender: str, language: str) -> None:
+        """Records an opt-out or opt-in the provider already confirmed to the resident."""
+        if action is Action.OPT_OUT:
+            self.store.opt_out(sender, language)
+            logger.info("sms.opt_out", extra={"sender": _masked(sender), "by": "carrier"})
+        elif action is Action.OPT_IN:
+            self.store.opt_in(sender)
+            logger.info("sms.opt_in", extra={"sender": _masked(sender), "by": "carrier"})
 
     async def _keyword(self, keyword: Keyword, sender: str) -> HTTPReply:
         if keyword.action is Action.OPT_OUT:

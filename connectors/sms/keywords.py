@@ -6,9 +6,14 @@ handling does. Surrounding punctuation is ignored, so "Stop!" opts out: honourin
 too readily is the safe side.
 
 English opt-out words are Twilio's defaults for long codes (STOP, STOPALL, UNSUBSCRIBE, CANCEL,
-END, QUIT, and the newer REVOKE and OPTOUT; "Advanced Opt-Out" tutorial); Spanish adds PARA.
-Opt-in is START or UNSTOP only: Twilio also accepts YES, but "yes" is an ordinary answer to
-the assistant's questions. No Spanish opt-in word is used by Twilio, so none is added.
+END, QUIT, and the newer REVOKE and OPTOUT; "Advanced Opt-Out" tutorial); Spanish adds the
+words carriers use: PARA, ALTO and CANCELAR. Opt-in is START or UNSTOP only: Twilio also
+accepts YES, but "yes" is an ordinary answer to the assistant's questions. No Spanish opt-in
+word is used by Twilio, so none is added.
+
+:data:`TWILIO_DEFAULT_KEYWORDS` are the words Twilio answers itself on every long code and
+toll-free number, whatever the account's settings: the SMS handler never answers those a
+second time (see :mod:`connectors.sms.handler`).
 """
 
 from __future__ import annotations
@@ -47,13 +52,19 @@ _KEYWORDS: dict[str, Keyword] = {
         word: Keyword(Action.OPT_OUT, "en")
         for word in ("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT")
     },
-    "PARA": Keyword(Action.OPT_OUT, "es"),
+    **{word: Keyword(Action.OPT_OUT, "es") for word in ("PARA", "ALTO", "CANCELAR")},
     "START": Keyword(Action.OPT_IN, "en"),
     "UNSTOP": Keyword(Action.OPT_IN, "en"),
     "HELP": Keyword(Action.HELP, "en"),
     "INFO": Keyword(Action.HELP, "en"),
     "AYUDA": Keyword(Action.HELP, "es"),
 }
+
+TWILIO_DEFAULT_KEYWORDS = frozenset({
+    "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT",
+    "START", "UNSTOP", "YES", "HELP", "INFO",
+})
+"""Twilio's default opt-out, opt-in and help words (its "SMS STOP filtering" article)."""
 
 _PUNCTUATION = ".,;:!?¡¿\"'()[]*-_~"
 
@@ -70,6 +81,11 @@ def normalize(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(plain.split()).strip(_PUNCTUATION + " ").upper()
+
+
+def is_twilio_default(text: str) -> bool:
+    """Whether a whole message is one of :data:`TWILIO_DEFAULT_KEYWORDS`."""
+    return normalize(text) in TWILIO_DEFAULT_KEYWORDS
 
 
 def classify(text: str) -> Keyword | None:

@@ -16,7 +16,9 @@ from typing import Literal
 
 from connectors.sms.keywords import Language
 
-MessageKey = Literal["opt_out", "opt_in", "help", "empty", "too_long", "unavailable"]
+MessageKey = Literal[
+    "opt_out", "opt_in", "help", "empty", "too_long", "unavailable", "slow", "rate_limited"
+]
 
 PROGRAM_NAME: dict[Language, str] = {"en": "LA 311 Assistant", "es": "Asistente 311 de LA"}
 
@@ -58,6 +60,14 @@ _CATALOG: dict[MessageKey, dict[Language, str]] = {
     "too_long": {
         "en": "LA 311 Assistant: Your message is too long. Please send a shorter one.",
         "es": "Asistente 311 de LA: Su mensaje es demasiado largo. Escriba uno breve.",
+    },
+    "slow": {
+        "en": "LA 311 Assistant: This is taking longer than usual. Please text again in a minute.",
+        "es": "Asistente 311 de LA: Esto tarda mas de lo normal. Escriba de nuevo en un minuto.",
+    },
+    "rate_limited": {
+        "en": "LA 311 Assistant: Too many messages in a short time. Please wait a few minutes.",
+        "es": "Asistente 311 de LA: Demasiados mensajes seguidos. Espere unos minutos, por favor.",
     },
     "unavailable": {
         "en": "LA 311 Assistant: Sorry, something went wrong. Try again or call 3-1-1.",

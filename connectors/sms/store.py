@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from connectors.files import private_file
 from connectors.sms.errors import SMSStoreError
 
 DEFAULT_DB_PATH = "var/sms.db"
@@ -81,7 +82,7 @@ class SMSStore:
     def __init__(self, path: str | os.PathLike[str] | None = None, stale_after: float = 120.0):
         self.path = Path(path) if path is not None else db_path_from_env()
         self.stale_after = stale_after
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)  # phone numbers: owner only
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(_SCHEMA)

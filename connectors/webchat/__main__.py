@@ -32,6 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .settings import WebchatSettings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # httpx logs every request URL at INFO, and the tracker API's carries RASA_AUTH_TOKEN.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         settings = WebchatSettings.from_env()
     except ValidationError as error:
@@ -43,7 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         host=args.host or settings.host,
         port=args.port or settings.port,
         log_level="info",
-        proxy_headers=False,
+        # X-Forwarded-For names the client only when the peer is a trusted proxy.
+        proxy_headers=bool(settings.trusted_proxies.strip()),
+        forwarded_allow_ips=settings.trusted_proxies.strip() or None,
+        server_header=False,
     )
     return 0
 

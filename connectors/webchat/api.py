@@ -13,9 +13,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from connectors.ratelimit import RateLimiter
+from connectors.rest.validation import MAX_JSON_DEPTH, json_depth
+
 from .assistant import conversation_id
 from .deps import AssistantDep
-from .errors import InvalidInput, WebchatError
+from .errors import InvalidInput, RateLimited, WebchatError
 from .transcript import conversation_language, transcript
 
 __all__ = ["MAX_BODY_BYTES", "MAX_FORWARDED_CHARS", "SENDER_PATTERN", "router"]
@@ -81,9 +84,14 @@ async def _chat_request(request: Request) -> ChatIn:
     body = await request.body()
     if len(body) > MAX_BODY_BYTES:
         raise _too_long("body_too_large")
+    if json_depth(body) > MAX_JSON_DEPTH:
+        raise InvalidInput(
+            "The request is nested too deeply.", "La solicitud está anidada demasiado.",
+            code="too_deeply_nested",
+        )
     try:
         data: Any = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise InvalidInput(
             "The request is not valid JSON.", "La solicitud no es JSON válido.",
             code="malformed_json",
@@ -116,7 +124,28 @@ async def _chat_request(request: Request) -> ChatIn:
         ) from None
     if len(chat.message) > MAX_FORWARDED_CHARS:
         raise _too_long("message_too_long")
+    try:
+        chat.message.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate such as "\ud800" is not text
+        raise InvalidInput(
+            "The message must be valid Unicode text.",
+            "El mensaje debe ser texto Unicode válido.",
+            code="invalid_text",
+        ) from None
     return chat
+
+
+async def _limit(request: Request, rules: str, *key: str) -> None:
+    """Raises :class:`RateLimited` (429) when ``key`` has used up ``rules``."""
+    limiter: RateLimiter = request.app.state.limiter
+    decision = await limiter.ahit(rules, *key)
+    if not decision.allowed:
+        raise RateLimited(decision.retry_after, decision.message())
+
+
+def _client(request: Request) -> str:
+    """The client's address (behind a trusted proxy, the one it forwarded)."""
+    return request.client.host if request.client else ""
 
 
 @router.post("/api/chat")
@@ -128,10 +157,13 @@ async def chat(request: Request, assistant: AssistantDep) -> JSONResponse:
     ``{"messages": [{"text", "buttons": [{"title", "payload"}]}], "language": "en" | "es" | null}``
     where ``language`` is the conversation's language after this turn.
     """
+    settings = request.app.state.settings
+    await _limit(request, settings.chat_limit_per_client, "client", _client(request))
     chat_in = await _chat_request(request)
     conversation = conversation_id(chat_in.sender)
+    await _limit(request, settings.chat_limit_per_conversation, "conversation", conversation)
     location = chat_in.location.model_dump(exclude_none=True) if chat_in.location else None
-    messages = await assistant.send(conversation, chat_in.message, chat_in.locale, location)
+    messages = await assistant.send(chat_in.sender, chat_in.message, chat_in.locale, location)
     language = None
     try:
         tracker = await assistant.tracker(conversation, with_events=False)
@@ -143,8 +175,10 @@ async def chat(request: Request, assistant: AssistantDep) -> JSONResponse:
 
 
 @router.get("/api/history")
-async def history(assistant: AssistantDep, sender: str = "") -> JSONResponse:
+async def history(request: Request, assistant: AssistantDep, sender: str = "") -> JSONResponse:
     """The conversation so far: ``{"messages": [{"role", "text", "buttons"}], "language"}``."""
+    settings = request.app.state.settings
+    await _limit(request, settings.history_limit_per_client, "history", _client(request))
     if not _SENDER_RE.match(sender):
         raise _invalid_sender()
     tracker = await assistant.tracker(conversation_id(sender))

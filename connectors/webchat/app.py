@@ -12,9 +12,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from connectors.http_limits import BodySizeLimitMiddleware
+from connectors.ratelimit import RateLimiter
+
 from . import api, page
 from .assistant import AssistantClient
-from .errors import WebchatError
+from .errors import RateLimited, WebchatError
 from .security import SecurityHeadersMiddleware
 from .settings import WebchatSettings
 
@@ -46,6 +49,7 @@ def create_app(
         assistant = AssistantClient(
             settings.rasa_url,
             settings.rasa_auth_token.get_secret_value(),
+            settings.rest_token.get_secret_value(),
             timeout=settings.chat_timeout_seconds,
             transport=transport,
         )
@@ -62,16 +66,21 @@ def create_app(
         openapi_url=None,
         lifespan=lifespan,
     )
+    app.state.settings = settings
+    app.state.limiter = RateLimiter(settings.rate_limit_storage, "webchat")
     app.include_router(page.router)
     app.include_router(api.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(WebchatError, _webchat_error)
+    # Outermost last: the body limit answers before anything reads; the headers cover it too.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=api.MAX_BODY_BYTES)
     app.add_middleware(SecurityHeadersMiddleware)
     return app
 
 
 async def _webchat_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, WebchatError)
-    return JSONResponse(
-        exc.as_json(), status_code=exc.status, headers={"Cache-Control": "no-store"}
-    )
+    headers = {"Cache-Control": "no-store"}
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    return JSONResponse(exc.as_json(), status_code=exc.status, headers=headers)

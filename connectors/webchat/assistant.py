@@ -11,21 +11,22 @@ from urllib.parse import quote
 
 import httpx
 
+from connectors import senders
+
 from .errors import AssistantRejected, AssistantTimeout, AssistantUnavailable
 from .transcript import BotMessage, bot_messages
 
-__all__ = ["CONVERSATION_PREFIX", "AssistantClient", "conversation_id"]
+__all__ = ["AssistantClient", "conversation_id"]
 
 logger = logging.getLogger(__name__)
 
-CONVERSATION_PREFIX = "web-"
-
 
 def conversation_id(sender: str) -> str:
-    """The Rasa conversation id of a browser's sender id.
+    """The Rasa conversation id of a browser's sender id: ``web:<sender>``.
 
-    The prefix keeps web conversations apart from other channels' (SMS), so a browser can only
-    ever read back a web conversation, and only one whose random id it knows.
+    The REST channel puts every message this app sends (with its token) in the ``web``
+    namespace (:mod:`connectors.senders`), so a browser can only ever read back a web
+    conversation, and only one whose random id it knows.
 
     Args:
         sender: The validated sender id the browser generated.
@@ -33,7 +34,7 @@ def conversation_id(sender: str) -> str:
     Returns:
         The id the conversation has in Rasa.
     """
-    return f"{CONVERSATION_PREFIX}{sender}"
+    return senders.conversation_id("web", sender)
 
 
 class AssistantClient:
@@ -42,6 +43,7 @@ class AssistantClient:
     Args:
         base_url: The Rasa server's URL, without the trailing slash.
         token: Token of Rasa's HTTP API (never sent to the browser).
+        rest_token: The REST channel's token for web conversations (never sent to the browser).
         timeout: Seconds one turn of the assistant may take.
         transport: An httpx transport; tests pass ``httpx.MockTransport``.
     """
@@ -50,11 +52,13 @@ class AssistantClient:
         self,
         base_url: str,
         token: str,
+        rest_token: str,
         *,
         timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._token = token
+        self._rest_auth = {"Authorization": f"Bearer {rest_token}"}
         self._http = httpx.AsyncClient(
             base_url=base_url,
             timeout=httpx.Timeout(timeout, connect=3.0),
@@ -76,7 +80,7 @@ class AssistantClient:
         """Sends one resident message and returns the assistant's replies.
 
         Args:
-            conversation: The Rasa conversation id (see :func:`conversation_id`).
+            conversation: The browser's sender id (the REST channel makes it ``web:<id>``).
             message: The resident's text or a button payload such as ``/affirm``.
             locale: The language the widget is showing, ``"en"`` or ``"es"``.
             location: The point the resident shared (``lat``, ``lon``, ``accuracy``), if any.
@@ -93,7 +97,9 @@ class AssistantClient:
         if location:
             metadata["location"] = location
         body = {"sender": conversation, "message": message, "metadata": metadata}
-        response = await self._request("POST", "/webhooks/rest/webhook", json=body)
+        response = await self._request(
+            "POST", "/webhooks/rest/webhook", json=body, headers=self._rest_auth
+        )
         if 400 <= response.status_code < 500:
             raise _rejection(response)
         if response.status_code != 200:
@@ -110,7 +116,7 @@ class AssistantClient:
         """Reads a conversation's tracker (slots and, optionally, its events).
 
         Args:
-            conversation: The Rasa conversation id.
+            conversation: The Rasa conversation id (see :func:`conversation_id`).
             with_events: Whether to include every event (the history) or none (just slots).
 
         Returns:
@@ -122,7 +128,7 @@ class AssistantClient:
         """
         response = await self._request(
             "GET",
-            f"/conversations/{quote(conversation, safe='')}/tracker",
+            f"/conversations/{quote(conversation, safe=':')}/tracker",  # Rasa keeps %3A as is
             params={
                 "token": self._token,
                 "include_events": "ALL" if with_events else "NONE",

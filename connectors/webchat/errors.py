@@ -4,6 +4,7 @@ Tree::
 
     WebchatError                  anything the browser is told about (status, code, en, es)
     ├── InvalidInput              the browser sent something unusable (400, 413)
+    ├── RateLimited               too many requests from this client or conversation (429)
     ├── AssistantRejected         Rasa answered 4xx; its bilingual message is passed through
     └── AssistantUnavailable      Rasa is unreachable or failing (503)
         └── AssistantTimeout      Rasa took too long to answer (504)
@@ -18,6 +19,7 @@ __all__ = [
     "AssistantTimeout",
     "AssistantUnavailable",
     "InvalidInput",
+    "RateLimited",
     "WebchatError",
 ]
 
@@ -52,6 +54,17 @@ class InvalidInput(WebchatError):
 
     status = 400
     code = "invalid_request"
+
+
+class RateLimited(WebchatError):
+    """Too many messages in a short time; ``retry_after`` seconds until the next one."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, retry_after: int, message: dict[str, str]) -> None:
+        super().__init__(message["en"], message["es"])
+        self.retry_after = retry_after
 
 
 class AssistantRejected(WebchatError):

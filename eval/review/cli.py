@@ -51,7 +51,16 @@ def _serve(_args: argparse.Namespace) -> int:
     from eval.review.main import create_app
 
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, proxy_headers=False)
+    trusted = settings.trusted_proxies.strip()
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        # X-Forwarded-For names the client (for sign-in limits) only from a trusted proxy.
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
+        server_header=False,
+    )
     return 0
 
 

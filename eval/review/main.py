@@ -7,6 +7,7 @@ JSON API under ``/api``). The tracker store is read through ``tracker/store.py``
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,6 +21,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from connectors.http_limits import BodySizeLimitMiddleware
+from connectors.ratelimit import RateLimiter
 from eval.review.api.deps import COOKIE_NAME, NotAuthenticated
 from eval.review.api.main import api_router, pages_router
 from eval.review.auth import session_for_token
@@ -29,11 +32,13 @@ from eval.review.domain import load_domain
 from eval.review.knowledge import load_articles
 from eval.review.presenters import local_time
 from eval.review.retrain.jobs import JobRunner
+from eval.review.throttle import SignInThrottle
 from eval.review.tracker.store import TrackerStore
 
 __all__ = ["create_app"]
 
 _HERE = Path(__file__).resolve().parent
+logger = logging.getLogger("eval.review")
 _SECURITY_HEADERS = {
     # No external resources at all; inline SVG only; scripts and styles from /static.
     "Content-Security-Policy": (
@@ -111,6 +116,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.articles = load_articles(settings.path(settings.articles_dir))
     app.state.templates = _templates(settings)
     app.state.runner = runner
+    app.state.throttle = SignInThrottle(
+        settings, RateLimiter(settings.rate_limit_storage, "review-login")
+    )
 
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     app.include_router(pages_router)
@@ -124,6 +132,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         for header, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(header, value)
         return response
+
+    # Outermost: a body over the limit is refused before anything reads it.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+
+    @app.exception_handler(OverflowError)
+    async def id_out_of_range(request: Request, _exc: OverflowError) -> Response:
+        # An id beyond 64 bits (/conversations/99999999999999999999) names nothing.
+        return await http_error(request, StarletteHTTPException(404, "Not found."))
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        # Runs outside the middleware above: the headers are added here.
+        logger.error("Unhandled error", exc_info=exc)
+        return JSONResponse({"detail": "Internal error."}, status_code=500,
+                            headers=_SECURITY_HEADERS)
 
     def signed_in(request: Request) -> bool:
         if getattr(request.state, "viewer", None) is not None:
@@ -162,7 +185,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not signed_in(request):
             return await not_authenticated(request, NotAuthenticated())
         if _wants_json(request):
-            return JSONResponse({"detail": exc.errors()}, status_code=422)
+            # Only location, message and type: an error's "input" may be bytes (a JSON body
+            # sent as text/plain) that JSON cannot encode.
+            errors = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")),
+                       "type": str(e.get("type", ""))} for e in exc.errors()]
+            return JSONResponse({"detail": errors}, status_code=422)
         return HTMLResponse("Invalid request.", status_code=422)
 
     return app

@@ -69,9 +69,9 @@ def test_bot_challenge_says_it_is_a_virtual_assistant(rasa_stack: Stack) -> None
 
 def _post(stack: Stack, body: bytes, content_type: str = "application/json") -> httpx.Response:
     return httpx.post(
-        f"{stack.rasa_url}/webhooks/rest/webhook",
+        f"{stack.public_url}/webhooks/rest/webhook",
         content=body,
-        headers={"Content-Type": content_type},
+        headers={"Content-Type": content_type, **stack.rest_auth()},
         timeout=60,
     )
 

@@ -169,7 +169,8 @@ def test_too_long_description_gets_a_clear_reply(rasa_stack: Stack) -> None:
     say(rasa_stack, sender, "very deep hole " * 100, "1000 characters")
     say(rasa_stack, sender, "a deep hole", "phone number or email")
     too_long = httpx.post(
-        f"{rasa_stack.rasa_url}/webhooks/rest/webhook",
+        f"{rasa_stack.public_url}/webhooks/rest/webhook",
+        headers=rasa_stack.rest_auth(),
         json={"sender": sender, "message": "x" * 5000},
         timeout=30,
     )

@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select
 
+from connectors.senders import conversation_id
 from eval.review.core.config import Settings
 from eval.review.core.security import hash_password
 from eval.review.main import create_app
@@ -31,6 +32,7 @@ from eval.review.models import User
 from eval.review.tracker.schema import events
 from eval.stack import (
     RASA_BIN,
+    RASA_PYTHON,
     ROOT,
     Service,
     Stack,
@@ -63,8 +65,9 @@ QUEUED_EN = ["graffiti on the wall at 1420 W 38th St", "wall", "skip", "skip", "
 
 @dataclass
 class Conversations:
-    """Senders of the scripted conversations, by scenario, and what Rasa's HTTP API says of
-    them (``trackers``): the independent truth the review app's SQL is checked against."""
+    """Conversation ids (``web:<sender>``) of the scripted conversations, by scenario, and what
+    Rasa's HTTP API says of them (``trackers``): the independent truth the review app's SQL is
+    checked against."""
 
     tracker_url: str
     senders: dict[str, str] = field(default_factory=dict)
@@ -147,7 +150,8 @@ def sqlite_conversations(rasa_stack: Stack) -> Conversations:
     finally:
         open311.start()
     trackers = {name: rasa_stack.tracker(sender) for name, sender in senders.items()}
-    return Conversations(f"sqlite:///{rasa_stack.workdir / 'tracker.db'}", senders, trackers)
+    ids = {name: conversation_id("web", sender) for name, sender in senders.items()}
+    return Conversations(f"sqlite:///{rasa_stack.workdir / 'tracker.db'}", ids, trackers)
 
 
 @pytest.fixture(scope="session")
@@ -191,7 +195,7 @@ def postgres_conversations(
     }
     rasa = Service(
         "rasa-pg",
-        [str(RASA_BIN), "run", "--enable-api", "--auth-token", token, "--model",
+        [str(RASA_PYTHON), "-m", "bot.rasa_run", "--enable-api", "--model",
          str(latest_model()), "--endpoints",
          str(pinned_endpoints(workdir, "bot/endpoints.production.yml")),
          "--credentials", "bot/credentials.yml", "--interface", "127.0.0.1",
@@ -202,7 +206,7 @@ def postgres_conversations(
     url = f"http://127.0.0.1:{port}"
 
     def chat(sender: str, text: str) -> Any:
-        reply = httpx.post(f"{url}/webhooks/rest/webhook",
+        reply = httpx.post(f"{url}/webhooks/rest/webhook", headers=rasa_stack.rest_auth("web"),
                            json={"sender": sender, "message": text}, timeout=60)
         assert reply.status_code == 200, reply.text
         return reply.json()
@@ -211,14 +215,14 @@ def postgres_conversations(
         rasa.start()
         scripts = {"filed": FILED_EN, "handoff": HANDOFF_ES, "fallback": FALLBACK_EN}
         senders = run_scripts(chat, scripts, "rvpg")
+        ids = {name: conversation_id("web", sender) for name, sender in senders.items()}
         trackers = {
-            name: httpx.get(f"{url}/conversations/{sender}/tracker", params={"token": token},
+            name: httpx.get(f"{url}/conversations/{ids[name]}/tracker", params={"token": token},
                             timeout=30).json()
-            for name, sender in senders.items()
+            for name in senders
         }
         yield Conversations(
-            f"postgresql+psycopg://postgres@127.0.0.1:5432/{postgres_database}", senders,
-            trackers,
+            f"postgresql+psycopg://postgres@127.0.0.1:5432/{postgres_database}", ids, trackers,
         )
     finally:
         rasa.stop()
@@ -269,6 +273,7 @@ def make_settings(tmp: Path, tracker_url: str, **overrides: Any) -> Settings:
         "jobs_dir": tmp / "jobs",
         "models_dir": tmp / "models",
         "rasa_url": None,
+        "cookie_secure": False,  # the test client speaks http://127.0.0.1
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

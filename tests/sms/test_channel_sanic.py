@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
+from connectors.senders import conversation_id
 from connectors.sms.messages import bilingual, message
 from connectors.sms.signature import compute_twilio_signature
 
@@ -141,7 +142,7 @@ def test_message_reaches_rasa_as_a_user_message(server: EchoServer) -> None:
     summary = echoed(server, post(server, form))
     assert summary == {
         "text": "¿Dónde está mi solicitud? Señora Muñoz & <hijos>",
-        "sender_id": RESIDENT,
+        "sender_id": conversation_id("sms", RESIDENT),
         "input_channel": "sms",
         "message_id": form["MessageSid"],
         "metadata": {"channel": "sms"},
@@ -170,9 +171,10 @@ def test_mms_passes_media_url(server: EchoServer) -> None:
 def test_stop_help_start(server: EchoServer) -> None:
     sender = "+12135550003"
     assert sms(post(server, twilio_form("AYUDA", sender=sender))) == [message("help", "es")]
-    assert sms(post(server, twilio_form("stop", sender=sender))) == [message("opt_out", "en")]
+    assert sms(post(server, twilio_form("stop", sender=sender))) == []  # Twilio confirms it
     assert sms(post(server, twilio_form("hello", sender=sender))) == []
-    assert sms(post(server, twilio_form("START", sender=sender))) == [message("opt_in", "en")]
+    assert sms(post(server, twilio_form("ALTO", sender=sender))) == [message("opt_out", "es")]
+    assert sms(post(server, twilio_form("START", sender=sender))) == []
     assert echoed(server, post(server, twilio_form("hello", sender=sender)))["text"] == "hello"
 
 

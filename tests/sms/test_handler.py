@@ -75,8 +75,10 @@ async def test_missing_or_forged_signature_is_403_and_nothing_happens(
     assert reply.content_type.startswith("text/plain")
     assert bot.turns == []
     assert not store.is_opted_out(RESIDENT)
-    # the genuine delivery of that MessageSid is still processed afterwards
-    assert texts(await handler.handle(signed(form), bot)) == [message("opt_out", "en")]
+    # the genuine delivery of that MessageSid is still processed afterwards (Twilio itself
+    # confirms a STOP: the handler records it and sends nothing)
+    assert texts(await handler.handle(signed(form), bot)) == []
+    assert store.is_opted_out(RESIDENT)
 
 
 async def test_public_url_validates_behind_a_proxy(gateway: TwilioGateway, store: SMSStore) -> None:
@@ -132,25 +134,61 @@ async def test_failed_processing_releases_the_claim(handler: SMSWebhookHandler) 
 # -- keywords and opt-out --------------------------------------------------------------------
 
 
-async def test_stop_silences_until_start(handler: SMSWebhookHandler, bot: FakeBot) -> None:
-    assert texts(await say(handler, bot, "STOP")) == [message("opt_out", "en")]
+async def test_stop_silences_until_start(
+    handler: SMSWebhookHandler, bot: FakeBot, store: SMSStore
+) -> None:
+    # Twilio answers its own words (STOP, START, HELP...): recorded here, never answered twice.
+    assert texts(await say(handler, bot, "STOP")) == []
+    assert store.is_opted_out(RESIDENT)
     assert texts(await say(handler, bot, "hello?")) == []
     assert texts(await say(handler, bot, "HELP")) == []
     assert texts(await say(handler, bot, "")) == []
     assert bot.turns == []
-    assert texts(await say(handler, bot, "start")) == [message("opt_in", "en")]
+    assert texts(await say(handler, bot, "start")) == []
+    assert not store.is_opted_out(RESIDENT)
     assert texts(await say(handler, bot, "hello")) == ["You said: hello"]
     assert [turn.text for turn in bot.turns] == ["hello"]
 
 
-async def test_spanish_opt_out_and_back_in(handler: SMSWebhookHandler, bot: FakeBot) -> None:
-    [confirmation] = texts(await say(handler, bot, "Para"))
+@pytest.mark.parametrize("word", ["Para", "ALTO", "cancelar"])
+async def test_spanish_opt_out_and_back_in(
+    handler: SMSWebhookHandler, bot: FakeBot, store: SMSStore, word: str
+) -> None:
+    # Not one of Twilio's default words: without Advanced Opt-Out the handler confirms it.
+    [confirmation] = texts(await say(handler, bot, word))
     assert confirmation == message("opt_out", "es")
     assert confirmation.startswith("Asistente 311 de LA")
     assert texts(await say(handler, bot, "¿Hola?")) == []
-    # START is the opt-in word in both languages; the reply follows the opt-out's language
-    assert texts(await say(handler, bot, "START")) == [message("opt_in", "es")]
+    assert texts(await say(handler, bot, "START")) == []  # Twilio confirms START
+    assert not store.is_opted_out(RESIDENT)
     assert bot.turns == []
+
+
+@pytest.mark.parametrize(
+    ("body", "opt_out_type", "opted_out"),
+    [("PARA", "STOP", True), ("Alto", "STOP", True), ("stop", "STOP", True),
+     ("AYUDA", "HELP", False)],
+)
+async def test_advanced_opt_out_keeps_state_and_never_answers_twice(
+    handler: SMSWebhookHandler, bot: FakeBot, store: SMSStore, body: str, opt_out_type: str,
+    opted_out: bool,
+) -> None:
+    form = {**twilio_form(body), "OptOutType": opt_out_type}
+    assert texts(await handler.handle(signed(form), bot)) == []
+    assert store.is_opted_out(RESIDENT) is opted_out
+    comeback = {**twilio_form("EMPEZAR"), "OptOutType": "START"}  # a configured opt-in word
+    assert texts(await handler.handle(signed(comeback), bot)) == []
+    assert not store.is_opted_out(RESIDENT) and bot.turns == []
+
+
+async def test_generic_provider_keywords_are_answered_locally(store: SMSStore) -> None:
+    gateway = GenericHTTPGateway("secret")
+    handler = SMSWebhookHandler(gateway, store)
+    body = json.dumps({"from": RESIDENT, "to": "+1", "text": "STOP", "id": "g-1"}).encode()
+    headers = {"content-type": "application/json",
+               "x-signature": compute_hmac_sha256_hex(body, "secret")}
+    reply = await handler.handle(WebhookRequest(PUBLIC_URL, body, headers), FakeBot())
+    assert json.loads(reply.body) == {"messages": [message("opt_out", "en")]}
 
 
 async def test_opt_out_survives_a_restart(gateway: TwilioGateway, store: SMSStore) -> None:
@@ -164,15 +202,15 @@ async def test_opt_out_survives_a_restart(gateway: TwilioGateway, store: SMSStor
 @pytest.mark.parametrize(
     ("keyword", "expected"),
     [
-        ("HELP", message("help", "en")),
-        ("info", message("help", "en")),
+        ("HELP", None),  # Twilio answers it
+        ("info", None),
         ("Ayuda", message("help", "es")),
     ],
 )
 async def test_help_is_answered_without_the_assistant(
-    handler: SMSWebhookHandler, bot: FakeBot, keyword: str, expected: str
+    handler: SMSWebhookHandler, bot: FakeBot, keyword: str, expected: str | None
 ) -> None:
-    assert texts(await say(handler, bot, keyword)) == [expected]
+    assert texts(await say(handler, bot, keyword)) == ([expected] if expected else [])
     assert bot.turns == []
 
 
@@ -401,3 +439,41 @@ async def test_generic_provider_through_the_same_handler(store: SMSStore) -> Non
         WebhookRequest("http://x", body, {**request_headers, "x-signature": "00"}), FakeBot()
     )
     assert forged.status == 403
+
+
+# -- rate limit and turn budget --------------------------------------------------------------
+
+
+async def test_a_flooding_number_is_limited_and_told_once(
+    gateway: TwilioGateway, store: SMSStore, bot: FakeBot
+) -> None:
+    from connectors.ratelimit import RateLimiter
+
+    handler = SMSWebhookHandler(gateway, store, limiter=RateLimiter(), rate_limit="3/minute")
+    answers = [texts(await say(handler, bot, f"message {n}")) for n in range(6)]
+    assert answers[:3] == [[f"You said: message {n}"] for n in range(3)]
+    assert answers[3] == [bilingual("rate_limited")]
+    assert answers[4:] == [[], []]  # one notice per minute, not one SMS per message
+    assert len(bot.turns) == 3
+    other = "+13105550142"
+    assert texts(await say(handler, bot, "hello", sender=other)) == ["You said: hello"]
+    assert texts(await say(handler, bot, "STOP")) == []  # an opt-out always gets through
+    assert store.is_opted_out(RESIDENT)
+
+
+async def test_a_slow_turn_is_cut_off_within_the_budget(
+    gateway: TwilioGateway, store: SMSStore
+) -> None:
+    finished = asyncio.Event()
+
+    async def slow(turn: UserTurn) -> list[dict[str, str]]:
+        await asyncio.sleep(0.6)
+        finished.set()
+        return [{"text": "late"}]
+
+    handler = SMSWebhookHandler(gateway, store, turn_timeout=0.2)
+    started = asyncio.get_running_loop().time()
+    reply = await handler.handle(signed(twilio_form("pothole")), slow)
+    assert asyncio.get_running_loop().time() - started < 0.5
+    assert texts(reply) == [bilingual("slow")]
+    await asyncio.wait_for(finished.wait(), 2)  # the turn itself was not cancelled

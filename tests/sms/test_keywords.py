@@ -21,6 +21,8 @@ from connectors.sms.segments import count_segments, encoding_of
         ("END", Action.OPT_OUT, "en"),
         ("quit!", Action.OPT_OUT, "en"),
         ("PARA", Action.OPT_OUT, "es"),
+        ("Alto", Action.OPT_OUT, "es"),
+        ("CANCELAR.", Action.OPT_OUT, "es"),
         ("para", Action.OPT_OUT, "es"),
         ("Pára", Action.OPT_OUT, "es"),
         ("START", Action.OPT_IN, "en"),

@@ -20,7 +20,10 @@ from tests.webchat.widget import CHROMIUM, CHROMIUM_ARGS, Widget
 SCREENSHOTS = ROOT / "eval" / "screenshots"
 
 
-def webchat_service(rasa_url: str, token: str, log: Path, port: int | None = None) -> Service:
+def webchat_service(
+    rasa_url: str, token: str, log: Path, port: int | None = None, rest_token: str = "",
+    **extra_env: str,
+) -> Service:
     """The web chat (``python -m connectors.webchat``) as a restartable process."""
     port = port or free_port()
     env = {
@@ -30,6 +33,8 @@ def webchat_service(rasa_url: str, token: str, log: Path, port: int | None = Non
         "WEBCHAT_PORT": str(port),
         "RASA_URL": rasa_url,
         "RASA_AUTH_TOKEN": token,
+        "WEBCHAT_REST_TOKEN": rest_token or "unset",
+        **extra_env,
     }
     return Service(
         "webchat",
@@ -50,7 +55,8 @@ def base_url(service: Service) -> str:
 def webchat(rasa_stack: Stack) -> Iterator[Service]:
     """The web chat app, pointing at the real assistant stack."""
     log = rasa_stack.workdir / "webchat.log"
-    service = webchat_service(rasa_stack.rasa_url, rasa_stack.token, log)
+    service = webchat_service(rasa_stack.rasa_url, rasa_stack.token, log,
+                              rest_token=rasa_stack.rest_tokens["web"])
     service.start()
     try:
         yield service

@@ -18,6 +18,7 @@ from connectors.webchat.settings import WebchatSettings
 DATA = Path(__file__).parent / "data"
 TOKEN = "rasa-secret-token-123"
 SENDER = "w0123456789abcdef"
+REST_TOKEN = "rest-token-for-the-web-chat"
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -54,7 +55,8 @@ def rasa() -> FakeRasa:
 @pytest.fixture
 def client(rasa: FakeRasa) -> Iterator[TestClient]:
     settings = WebchatSettings(
-        rasa_url="http://rasa.test:5005/", rasa_auth_token=TOKEN, _env_file=None
+        rasa_url="http://rasa.test:5005/", rasa_auth_token=TOKEN, rest_token=REST_TOKEN,
+        _env_file=None,
     )
     with TestClient(create_app(settings, transport=httpx.MockTransport(rasa))) as test_client:
         yield test_client
@@ -82,8 +84,10 @@ def test_chat_forwards_the_message_and_returns_text_buttons_and_language(
         "language": "es",
     }
     sent = json.loads(rasa.requests[0].content)
-    assert sent == {"sender": f"web-{SENDER}", "message": "someone tagged my garage",
+    # The REST channel puts it in the web namespace (web:<sender>) because of the token.
+    assert sent == {"sender": SENDER, "message": "someone tagged my garage",
                     "metadata": {"locale": "es"}}
+    assert rasa.requests[0].headers["authorization"] == f"Bearer {REST_TOKEN}"
     assert reply.headers["cache-control"] == "no-store"
 
 
@@ -162,7 +166,7 @@ def test_rasa_too_slow_is_a_504(client: TestClient, rasa: FakeRasa) -> None:
 
 def test_dead_rasa_port_is_a_503_on_chat_history_and_health() -> None:
     settings = WebchatSettings(rasa_url="http://127.0.0.1:9", rasa_auth_token=TOKEN,
-                               _env_file=None)
+                               rest_token=REST_TOKEN, _env_file=None)
 
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)
@@ -191,7 +195,9 @@ def test_history_shows_button_titles_hides_the_language_switch_and_uses_the_toke
     assert [b["title"] for b in body["messages"][3]["buttons"]][:2] == ["Wall", "Fence"]
     assert "Su número de solicitud es 1-1000001" in shown[-1][1]
     tracker_call = rasa.requests[-1]
-    assert tracker_call.url.path == f"/conversations/web-{SENDER}/tracker"
+    assert tracker_call.url.path == f"/conversations/web:{SENDER}/tracker"
+    # Rasa does not decode %3A in the id: the colon must travel as is.
+    assert tracker_call.url.raw_path.startswith(f"/conversations/web:{SENDER}/tracker?".encode())
     assert tracker_call.url.params["token"] == TOKEN
     assert TOKEN not in reply.text
 
@@ -239,6 +245,7 @@ def test_health_reports_the_assistant(client: TestClient) -> None:
 
 def test_settings_require_the_rasa_token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("RASA_AUTH_TOKEN", raising=False)
+    monkeypatch.setenv("WEBCHAT_REST_TOKEN", "r")
     monkeypatch.setenv("WEBCHAT_PORT", "8123")
     with pytest.raises(ValidationError):
         WebchatSettings(_env_file=None)  # type: ignore[call-arg]

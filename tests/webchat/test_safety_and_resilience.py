@@ -207,7 +207,8 @@ def test_lost_connection_shows_reconnecting_keeps_the_message_and_recovers(
 
         # The assistant comes back behind the same address: the widget notices by itself.
         app.stop()
-        app = webchat_service(rasa_stack.rasa_url, rasa_stack.token, tmp_path / "w.log", port)
+        app = webchat_service(rasa_stack.rasa_url, rasa_stack.token, tmp_path / "w.log", port,
+                              rest_token=rasa_stack.rest_tokens["web"])
         app.start()
         status.filter(has_text="Connected again").wait_for(timeout=15_000)
         assert widget.focused()["id"] == "webchat-input"

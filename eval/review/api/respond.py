@@ -64,7 +64,7 @@ async def body(request: Request, model: type[ModelT]) -> ModelT:
             form = await request.form()
             raw = {key: value for key, value in form.items() if isinstance(value, str)}
         return model.model_validate(raw)
-    except (ValidationError, ValueError) as error:
+    except (ValidationError, ValueError, RecursionError) as error:  # deep JSON: RecursionError
         raise HTTPException(status_code=400, detail=_message(error)) from error
 
 

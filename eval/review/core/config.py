@@ -39,13 +39,23 @@ class Settings(BaseSettings):
         nlu_dir: The project's NLU training data, for de-duplication (``REVIEW_NLU_DIR``).
         domain_dir: The Rasa domain: intents and entities offered to reviewers
             (``REVIEW_DOMAIN_DIR``).
-        cookie_secure: Adds ``Secure`` to the session cookie; turn on behind HTTPS
-            (``REVIEW_COOKIE_SECURE``).
-        session_hours: Lifetime of a sign-in (``REVIEW_SESSION_HOURS``).
+        cookie_secure: Adds ``Secure`` to the session cookie (``REVIEW_COOKIE_SECURE``, on by
+            default; the embedded default's ``.env`` turns it off for http://127.0.0.1).
+        session_hours: Longest life of a sign-in (``REVIEW_SESSION_HOURS``).
+        session_idle_minutes: A sign-in unused this long ends (``REVIEW_SESSION_IDLE_MINUTES``).
         login_max_failures: Failed sign-ins per user and IP address before a pause
             (``REVIEW_LOGIN_MAX_FAILURES``).
         login_window_seconds: The window those failures are counted in
             (``REVIEW_LOGIN_WINDOW_SECONDS``).
+        login_limit_per_ip: Sign-in attempts per client address, whatever the user name
+            (``REVIEW_LOGIN_LIMIT_PER_IP``, ``limits`` rules).
+        login_limit_global: Failed sign-ins across all addresses before every sign-in pauses
+            (``REVIEW_LOGIN_LIMIT_GLOBAL``): bounds password spraying from many addresses.
+        trusted_proxies: Reverse proxies whose ``X-Forwarded-For`` names the client
+            (``TRUSTED_PROXIES``, comma-separated addresses or networks; empty: none).
+        rate_limit_storage: ``limits`` storage (``RATE_LIMIT_STORAGE``).
+        max_body_bytes: Largest request body, refused before it is read
+            (``REVIEW_MAX_BODY_BYTES``).
         low_confidence: A resident message below this NLU confidence is "low confidence"
             (``REVIEW_LOW_CONFIDENCE``).
         timezone: Dates in filters and charts are days in this zone (``REVIEW_TIMEZONE``).
@@ -105,10 +115,16 @@ class Settings(BaseSettings):
     rasa_auth_token: SecretStr | None = Field(default=None, validation_alias="RASA_AUTH_TOKEN")
     nlu_dir: Path = Path("nlu_data")
     domain_dir: Path = Path("bot/domain")
-    cookie_secure: bool = False
-    session_hours: float = Field(default=12.0, gt=0)
+    cookie_secure: bool = True
+    session_hours: float = Field(default=8.0, gt=0)
+    session_idle_minutes: float = Field(default=30.0, gt=0)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
+    login_limit_per_ip: str = "10/minute;60/hour"
+    login_limit_global: str = "100/minute"
+    trusted_proxies: str = Field(default="", validation_alias="TRUSTED_PROXIES")
+    rate_limit_storage: str = Field(default="memory://", validation_alias="RATE_LIMIT_STORAGE")
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     low_confidence: float = Field(default=0.6, ge=0, le=1)
     timezone: str = "America/Los_Angeles"
     page_size: int = Field(default=50, ge=1, le=500)

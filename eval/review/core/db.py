@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
+from connectors.files import private_file
 from eval.review.core.config import Settings
 from eval.review.models import Base
 
@@ -26,7 +27,7 @@ def create_review_engine(settings: Settings) -> Engine:
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(url.database))  # password hashes and sessions: owner only
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     engine = create_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":

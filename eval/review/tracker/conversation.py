@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from connectors.senders import channel_of
+
 __all__ = [
     "FAILED_UTTERANCES",
     "NOTABLE_SLOTS",
@@ -130,12 +132,8 @@ def _user_turn(event_id: int, timestamp: float, data: dict[str, Any], low: float
         if isinstance(r, dict) and r.get("name")
     ]
     classifier = [r for r in ranking if r[0] != "nlu_fallback"]
-    metadata = data.get("metadata") or {}
-    channel = (
-        "sms"
-        if data.get("input_channel") == "sms" or metadata.get("channel") == "sms"
-        else "web"
-    )
+    # Rasa's input_channel is set by the channel; the message's metadata is not evidence.
+    channel = "sms" if data.get("input_channel") == "sms" else "web"
     conf = float(confidence) if isinstance(confidence, int | float) else None
     entities = [e for e in parse.get("entities") or [] if isinstance(e, dict)]
     language = next(
@@ -170,7 +168,7 @@ def build_conversation(
     turns: list[Turn] = []
     requests: list[FiledRequest] = []
     language: str | None = None
-    channel = "web"
+    channel = "sms" if channel_of(sender_id) == "sms" else "web"
     handoff = failed = False
     service_code: str | None = None
     started: float | None = None

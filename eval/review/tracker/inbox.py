@@ -29,6 +29,7 @@ from sqlalchemy import (
     select,
 )
 
+from connectors.senders import SMS_PREFIX
 from eval.review.tracker.conversation import FAILED_UTTERANCES
 from eval.review.tracker.schema import JsonFields, events
 
@@ -175,13 +176,12 @@ def summary_query(dialect: str, low_confidence: float) -> Subquery:
                     ),
                 )
             ).label("request_failed"),
+            # The channel is what the channel itself recorded: its namespace in the sender id
+            # (connectors.senders) or Rasa's input_channel, never the message's own metadata.
             flag(
-                and_(
-                    is_user,
-                    or_(
-                        j.text("input_channel") == "sms",
-                        j.text("metadata", "channel") == "sms",
-                    ),
+                or_(
+                    base.c.sender_id.startswith(SMS_PREFIX, autoescape=True),
+                    and_(is_user, j.text("input_channel") == "sms"),
                 )
             ).label("sms"),
         )

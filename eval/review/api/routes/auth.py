@@ -1,7 +1,8 @@
 """Signing in and out.
 
 The sign-in form is protected against login CSRF with a signed double-submit cookie; the
-session cookie is HttpOnly, SameSite=Lax, and Secure when ``REVIEW_COOKIE_SECURE`` is on.
+session cookie is HttpOnly, SameSite=Lax, and Secure unless ``REVIEW_COOKIE_SECURE`` is off.
+Sign-ins are throttled per address and globally (:mod:`eval.review.throttle`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from eval.review.auth import (
     start_session,
 )
 from eval.review.core.security import login_csrf_token, login_csrf_valid
+from eval.review.throttle import SignInThrottle
 
 pages = APIRouter(tags=["auth"])
 api = APIRouter(tags=["auth"])
@@ -99,11 +101,14 @@ def login(
     if not login_csrf_valid(secret, request.cookies.get(_LOGIN_COOKIE), csrf_token):
         return _login_page(request, templates, settings, next,
                            "The form expired. Please sign in again.", 403)
+    throttle: SignInThrottle = request.app.state.throttle
     try:
-        user = authenticate(db, settings, username, password, ip)
+        with throttle.attempt(ip):
+            user = authenticate(db, settings, username, password, ip)
     except RateLimited as error:
         return _login_page(request, templates, settings, next, str(error), 429)
     except InvalidCredentials as error:
+        throttle.failed()
         return _login_page(request, templates, settings, next, str(error), 401)
     token = start_session(db, settings, user, ip)
     response = RedirectResponse(_safe_next(next), status_code=303)

@@ -1,0 +1,113 @@
+"""Rate limits shared by the channels, the web chat and the review app, on the ``limits`` library.
+
+One :class:`RateLimiter` per process, on the storage named by ``RATE_LIMIT_STORAGE``:
+``memory://`` in the embedded default (one process per service), ``redis://host:6379/1`` in
+production so every process of a service shares the same counts. Windows are moving windows
+(no burst at a window's edge). Rules are ``limits`` strings such as ``"20/minute;300/hour"``.
+
+The Rasa environment pins an older ``limits`` (Rasa 3.6 holds ``packaging`` below 21), so only
+the API both versions share is used: ``storage_from_string``, ``MovingWindowRateLimiter.hit``
+and ``get_window_stats``. When the storage fails (Redis down) a request is let through and the
+failure logged: residents keep being answered while the counts are unavailable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import os
+import time
+from dataclasses import dataclass
+
+from limits import parse_many
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+__all__ = ["TOO_MANY_REQUESTS", "Decision", "RateLimiter", "limiter_from_env"]
+
+logger = logging.getLogger(__name__)
+
+TOO_MANY_REQUESTS = {
+    "en": "Too many messages in a short time. Please wait {seconds} seconds and try again.",
+    "es": "Demasiados mensajes en poco tiempo. Espere {seconds} segundos e intente de nuevo.",
+}
+"""The resident's explanation of a 429, in both languages (``{seconds}`` is filled in)."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether a request may go on.
+
+    Attributes:
+        allowed: False when a rule's budget is spent.
+        retry_after: Seconds until the spent rule allows one more request (0 when allowed).
+    """
+
+    allowed: bool
+    retry_after: int = 0
+
+    def message(self) -> dict[str, str]:
+        """The bilingual explanation of a refusal."""
+        seconds = str(max(1, self.retry_after))
+        return {lang: text.format(seconds=seconds) for lang, text in TOO_MANY_REQUESTS.items()}
+
+
+class RateLimiter:
+    """Counts requests per key against rules, in memory or in Redis.
+
+    Args:
+        storage_uri: A ``limits`` storage URI (``memory://``, ``redis://host:port/db``).
+        namespace: Prefix of every key, so services sharing one Redis do not mix counts.
+    """
+
+    def __init__(self, storage_uri: str = "memory://", namespace: str = "la311") -> None:
+        # limits keeps only a weak reference to its storage: this object holds the strong one.
+        self._storage = storage_from_string(storage_uri)
+        self._limiter = MovingWindowRateLimiter(self._storage)
+        self._in_memory = storage_uri.startswith("memory")
+        self.namespace = namespace
+
+    def hit(self, rules: str, *key: str) -> Decision:
+        """Counts one request for ``key`` against every rule of ``rules``.
+
+        Args:
+            rules: ``limits`` rule strings separated by ``;`` (empty: no limit).
+            key: What is counted: a client IP, a phone number, a conversation id...
+
+        Returns:
+            The decision; a refused request is not counted against the later rules.
+        """
+        if not rules.strip():
+            return Decision(True)
+        items = parse_many(rules)  # a malformed rule is a configuration error: ValueError
+        try:
+            for item in items:
+                if not self._limiter.hit(item, self.namespace, *key):
+                    reset_time = self._limiter.get_window_stats(item, self.namespace, *key)[0]
+                    return Decision(False, max(1, math.ceil(reset_time - time.time())))
+        except Exception:  # the storage failed: answer residents, say so in the log
+            logger.exception("Rate-limit storage failed; request let through")
+        return Decision(True)
+
+    def check(self, rules: str, *key: str) -> bool:
+        """Whether one more request for ``key`` would pass every rule (nothing is counted)."""
+        if not rules.strip():
+            return True
+        items = parse_many(rules)
+        try:
+            return all(self._limiter.test(item, self.namespace, *key) for item in items)
+        except Exception:  # the storage failed: let the request through, as hit() does
+            logger.exception("Rate-limit storage failed; request let through")
+            return True
+
+    async def ahit(self, rules: str, *key: str) -> Decision:
+        """:meth:`hit` for async code: a Redis round trip runs in a thread, off the loop."""
+        if self._in_memory:
+            return self.hit(rules, *key)
+        return await asyncio.to_thread(self.hit, rules, *key)
+
+
+def limiter_from_env(namespace: str) -> RateLimiter:
+    """The process's limiter on ``RATE_LIMIT_STORAGE`` (default ``memory://``)."""
+    return RateLimiter(os.environ.get("RATE_LIMIT_STORAGE", "") or "memory://", namespace)
