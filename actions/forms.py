@@ -52,6 +52,7 @@ from actions.parsing import (
     says_yes,
 )
 from bot.text import matching_form
+from connectors.geo import Place, get_location_service
 from connectors.open311.catalog import get_catalog
 
 MAX_DESCRIPTION_CHARS = 1000
@@ -70,6 +71,9 @@ DESCRIPTION_MIN_WORDS = 5
 TYPE_CHANGE_CONFIDENCE = 0.45
 # The NLU's "cancel" must be this sure to stop a request (a cue phrase is enough alone).
 CANCEL_CONFIDENCE = 0.5
+# A place read from the opening message must be this sure (an address the NLU spotted is read
+# whatever its confidence: the confirmation shows it).
+OPENING_PLACE_CONFIDENCE = 0.8
 # Where an address was expected, a report of another kind must be this sure to switch.
 ADDRESS_STEP_TYPE_CHANGE_CONFIDENCE = 0.6
 _DESCRIPTION_PREFIX = re.compile(
@@ -317,6 +321,25 @@ class ValidateServiceRequestForm(FormValidationAction):
         if not new:
             dispatcher.utter_message(response="utter_ask_corrected_type")
         return changes
+
+    async def extract_address(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A place in the opening message the NLU did not spot ("la van nuys y laurel canyon")."""
+        turn = Turn.of(tracker)
+        if not (turn.opening and turn.text) or latest_entity(tracker, "address"):
+            return {}
+        if tracker.get_slot("address"):
+            return {}
+        found = get_location_service().resolve(turn.text)
+        if not isinstance(found, Place):
+            return {}
+        sure = found.confidence >= OPENING_PLACE_CONFIDENCE and found.kind in (
+            "address", "intersection", "landmark"
+        )
+        if sure or (found.typed_place and not found.in_city):
+            return {"address": turn.text}
+        return {}
 
     async def extract_item_description(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

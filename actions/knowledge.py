@@ -15,14 +15,15 @@ import asyncio
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import language, latest_intent, plain_text
 from actions.deps import get_retriever
-from actions.offers import offer_service, service_for_intent, service_label
+from actions.offers import OFFER_SLOT, offer_service, service_for_intent, service_label
 
+TOPIC_SLOT = "last_topic"
 # A report intent this likely, in the ranking of a question, is worth offering afterwards.
 OFFER_MIN_CONFIDENCE = 0.3
 
@@ -36,6 +37,19 @@ def resident_question(tracker: Tracker) -> str:
         if text and not text.startswith("/"):
             return plain_text(text, 500)
     return ""
+
+
+def conversation_topic(tracker: Tracker) -> str:
+    """Words naming what the conversation is about.
+
+    The request in progress or offered, else the title of the last answer.
+    """
+    code = (tracker.get_slot("service_code") if tracker.active_loop_name else None) or (
+        tracker.get_slot(OFFER_SLOT)
+    )
+    if code:
+        return service_label(str(code), tracker)
+    return str(tracker.get_slot(TOPIC_SLOT) or "")
 
 
 def reported_service(tracker: Tracker, domain: DomainDict) -> str | None:
@@ -79,6 +93,13 @@ class ActionAnswerQuestion(Action):
         retriever = self._retriever or get_retriever()
         # Encoding the query is CPU-bound: keep the action server's event loop free.
         answer = await asyncio.to_thread(retriever.answer, question, language(tracker))
+        topic = conversation_topic(tracker)
+        if answer is None and topic:
+            # A follow-up ("how long does that take?") is about what the conversation is about.
+            answer = await asyncio.to_thread(
+                retriever.answer, f"{question} {topic}", language(tracker)
+            )
+        events: list[EventType] = [SlotSet(TOPIC_SLOT, answer.title)] if answer else []
         if answer is not None:
             dispatcher.utter_message(
                 response="utter_kb_answer",
@@ -91,11 +112,12 @@ class ActionAnswerQuestion(Action):
         else:
             dispatcher.utter_message(response="utter_kb_not_sure")
         if tracker.active_loop_name:
-            return []  # mid-request: the form goes on
-        offered = getattr(answer, "offers", None) or reported_service(tracker, domain)
+            return events  # mid-request: the form goes on
+        # The kind of problem the resident named first; else what the answer is about.
+        offered = reported_service(tracker, domain) or getattr(answer, "offers", None)
         if offered:
-            return offer_service(dispatcher, tracker, offered, "utter_offer_request")
-        return []
+            events += offer_service(dispatcher, tracker, offered, "utter_offer_request")
+        return events
 
 
 class ActionAskOrReport(Action):

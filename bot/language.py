@@ -20,9 +20,11 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from bot.languages import DEFAULT_LANGUAGE, codes
+from bot.languages import DEFAULT_LANGUAGE, codes, load_packs
+from bot.text import matching_form
 
 SUPPORTED = codes()
 
@@ -232,3 +234,21 @@ def choose_language(
         and float(detection.get("confidence", 0.0)) >= SWITCH_MIN_CONFIDENCE
     )
     return (str(detection["value"]) if strong else current), False
+
+
+@lru_cache(maxsize=1)
+def _question_starts() -> tuple[re.Pattern[str], ...]:
+    return tuple(
+        re.compile(p) for pack in load_packs() for p in (pack.data.get("question_starts") or [])
+    )
+
+
+def is_question(text: str, require_mark: bool = False) -> bool:
+    """Whether ``text`` asks something: a question mark, or (unless ``require_mark``) a
+    question word first ("how much…", "¿cuánto…", "do you…") in any language pack.
+    """
+    marked = "?" in text or "¿" in text
+    if require_mark and not marked:
+        return False
+    form = matching_form(text)
+    return marked or any(p.search(form) for p in _question_starts())

@@ -93,7 +93,7 @@ class DangerPatterns:
             self._ordinary += _compile(section.get("ordinary") or [])
             self._past += _compile(section.get("past") or [])
             self._calm += _compile(section.get("calm") or [])
-            self._question += _compile(section.get("question") or [])
+            self._question += _compile(pack.data.get("question_starts") or [])
 
     def match(self, text: str) -> PatternMatch:
         """The strongest pattern match in ``text``, with its context."""
@@ -102,7 +102,7 @@ class DangerPatterns:
             return PatternMatch(NONE)
         past = any(p.search(form) for p in self._past) or (
             "?" in text and any(p.search(form) for p in self._question)
-        )
+        )  # a question about a danger ("do you handle gas leaks?") is not a report of one
         calm = any(p.search(form) for p in self._calm)
         ordinary = calm or any(p.search(form) for p in self._ordinary)
         for kind, pattern in self._strong:

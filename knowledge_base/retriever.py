@@ -92,6 +92,7 @@ class Answer:
 
     Attributes:
         article_id: The article answering.
+        title: The article's title in the resident's language (what the answer is about).
         text: The full answer (web chat).
         sms: The short form: every number of ``text``, fits three SMS segments with ``source``.
         source_url: The official page cited.
@@ -101,6 +102,7 @@ class Answer:
     """
 
     article_id: str
+    title: str
     text: str
     sms: str
     source_url: str
@@ -364,6 +366,7 @@ class Retriever:
         text = article.in_language(language)
         return Answer(
             article_id=article.id,
+            title=text.title,
             text=text.body,
             sms=text.sms,
             source_url=article.citation,

@@ -5,7 +5,9 @@ pickup, "the city needs to pick up this couch" is a report. The intent classifie
 (question cues are features, and the training data has questions that name every problem
 type), but some messages stay in between. When the two best intents are ``ask_question`` and a
 report intent and their probabilities are within ``margin`` of each other, this component
-relabels the message ``ask_or_report``: the dialogue then asks one short question with both
+decides: a message worded as a question (a question mark, or a question word first in any
+language pack) is answered (``ask_question``; the answer then offers the request); anything
+else is relabelled ``ask_or_report``, and the dialogue asks one short question with both
 options as buttons instead of guessing. The ranking is kept, so the action knows which report.
 Placed after the intent classifier and before the ``FallbackClassifier``.
 """
@@ -18,8 +20,10 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+
+from bot.language import is_question
 
 ASK = "ask_question"
 AMBIGUOUS = "ask_or_report"
@@ -65,6 +69,8 @@ class AskOrReport(GraphComponent):
             if float(first["confidence"]) - float(second["confidence"]) > self._margin:
                 continue
             confidence = min(1.0, float(first["confidence"]) + float(second["confidence"]))
-            message.set(INTENT, {"name": AMBIGUOUS, "confidence": confidence},
-                        add_to_output=True)
+            # Worded as a question ("¿cuánto cobran…?"): answer it; the answer offers the
+            # request. Otherwise ask which one the resident means.
+            name = ASK if is_question(str(message.get(TEXT) or "")) else AMBIGUOUS
+            message.set(INTENT, {"name": name, "confidence": confidence}, add_to_output=True)
         return messages

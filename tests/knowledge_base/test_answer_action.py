@@ -13,6 +13,7 @@ from knowledge_base.retriever import Answer
 
 ANSWER = Answer(
     article_id="sanitation-bulky-cost",
+    title="¿Cuesta la recolección de artículos grandes?",
     text="La recolección de artículos grandes es gratis para los residentes de la Ciudad: como "
          "quitar grafiti o recoger animales muertos, se paga con impuestos.",
     sms="Es gratis para los residentes de la Ciudad.",
