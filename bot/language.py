@@ -244,8 +244,10 @@ def _question_starts() -> tuple[re.Pattern[str], ...]:
 
 
 def is_question(text: str, require_mark: bool = False) -> bool:
-    """Whether ``text`` asks something: a question mark, or (unless ``require_mark``) a
-    question word first ("how much…", "¿cuánto…", "do you…") in any language pack.
+    """Whether ``text`` asks something.
+
+    A question mark, or (unless ``require_mark``) a question word first ("how much…",
+    "¿cuánto…", "do you…") in any language pack.
     """
     marked = "?" in text or "¿" in text
     if require_mark and not marked:
