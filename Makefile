@@ -102,8 +102,9 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy actions connectors knowledge_base bot/language.py bot/languages bot/safety.py bot/text.py bot/train.py bot/setup_env.py bot/encoder eval
 
-validate: $(RASA_VENV)/.installed
-	$(RASA_VENV)/bin/rasa data validate --domain bot/domain --data nlu_data bot/rules --config config.yml 2>&1 | grep -v "^$$" | tail -n 3; exit $${PIPESTATUS[0]}
+validate: $(VENV)/.installed $(RASA_VENV)/.installed
+	@$(PY) -m bot.domain_build var/build/domain >/dev/null
+	$(RASA_VENV)/bin/rasa data validate --domain var/build/domain --data nlu_data bot/rules --config config.yml 2>&1 | grep -v "^$$" | tail -n 3; exit $${PIPESTATUS[0]}
 
 test-stories: $(RASA_VENV)/.installed model
 	$(RASA_VENV)/bin/rasa test core --stories tests/rasa/test_stories.yml --model models \

@@ -27,14 +27,17 @@ import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+from bot.domain_build import build_domain
 
 ROOT = Path(__file__).resolve().parent.parent
 # Code and data that shape the model besides config.yml and the training data below.
 INPUTS = (
     "bot/domain", "bot/components", "bot/policies", "bot/languages", "bot/language.py",
-    "bot/safety.py", "bot/text.py",
+    "bot/safety.py", "bot/text.py", "bot/domain_build.py",
 )
 TRAINING_DATA = ("nlu_data", "bot/rules", "bot/stories")
 KEEP_MODELS = 3
@@ -106,17 +109,21 @@ def train(
     else:
         data = [str(ROOT / d) for d in TRAINING_DATA if (ROOT / d).exists()]
         data += [str(d) for d in extra if d.exists()]
-        command = [
-            sys.executable, "-m", "rasa", "train",
-            "--config", str(config),
-            "--domain", str(ROOT / "bot/domain"),
-            "--data", *data,
-            "--out", str(out),
-            "--fixed-model-name", model.name.removesuffix(".tar.gz"),
-        ]
         print("Training the Rasa model (inputs changed)…", flush=True)
         started = time.monotonic()
-        subprocess.run(command, check=True, cwd=ROOT)
+        build = ROOT / "var" / "build"
+        build.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=build) as workdir:
+            domain = build_domain(Path(workdir) / "domain")  # bot/domain + the packs' replies
+            command = [
+                sys.executable, "-m", "rasa", "train",
+                "--config", str(config),
+                "--domain", str(domain),
+                "--data", *data,
+                "--out", str(out),
+                "--fixed-model-name", model.name.removesuffix(".tar.gz"),
+            ]
+            subprocess.run(command, check=True, cwd=ROOT)
         print(f"Trained {model} in {time.monotonic() - started:.0f} s")
     if not candidate:
         set_current(out, model)

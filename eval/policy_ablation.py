@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from bot.domain_build import build_domain
+
 ROOT = Path(__file__).resolve().parent.parent
 TED = {"name": "TEDPolicy", "max_history": 5, "epochs": 50, "constrain_similarities": True}
 
@@ -32,7 +34,7 @@ def train_and_test(config: dict[str, Any], workdir: Path, label: str) -> dict[st
     started = time.monotonic()
     subprocess.run(
         [sys.executable, "-m", "rasa", "train", "core", "--config", str(config_path),
-         "--domain", str(ROOT / "bot/domain"), "--stories", str(ROOT / "bot/rules"),
+         "--domain", str(build_domain(workdir / "domain")), "--stories", str(ROOT / "bot/rules"),
          "--out", str(out), "--fixed-model-name", label],
         check=True, cwd=ROOT, capture_output=True,
     )

@@ -27,22 +27,21 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import yaml
-
+from bot.domain_build import assemble_responses
 from connectors.sms.segments import analyze, smart_encode
 from knowledge_base.articles import Article, load_articles
 from knowledge_base.languages import DEFAULT_LANGUAGE, LANGUAGES
 from knowledge_base.provenance import citation_policy, figures
 
 ROOT = Path(__file__).resolve().parent.parent
-DOMAIN = ROOT / "bot" / "domain" / "knowledge.yml"
+
 MAX_SEGMENTS = 3
 FALLBACK_TEMPLATE = "{answer}\n\nSource: {source_url}"
 
 
-def answer_templates(path: Path = DOMAIN) -> dict[str, str]:
-    """The text of ``utter_kb_answer`` per language, as the dialogue's domain defines it."""
-    variants = yaml.safe_load(path.read_text(encoding="utf-8"))["responses"]["utter_kb_answer"]
+def answer_templates() -> dict[str, str]:
+    """The text of ``utter_kb_answer`` per language, as the assembled domain defines it."""
+    variants = assemble_responses()["utter_kb_answer"]
     default = next((v["text"] for v in variants if not v.get("condition")), FALLBACK_TEMPLATE)
     templates = {language: default for language in LANGUAGES}
     for variant in variants:

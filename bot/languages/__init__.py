@@ -46,22 +46,22 @@ class LanguagePack:
         return self.data.get(key) or {}
 
 
-def _no_booleans(value: Any, where: str) -> None:
+def no_booleans(value: Any, where: str) -> None:
     """YAML reads an unquoted yes/no/y/n as a boolean: in a pack that is always a mistake."""
     if isinstance(value, bool):
         raise PackError(f"{where}: quote yes/no/y/n/on/off (YAML read {value!r})")
     if isinstance(value, dict):
         for key, item in value.items():
-            _no_booleans(key, where)
-            _no_booleans(item, f"{where}.{key}")
+            no_booleans(key, where)
+            no_booleans(item, f"{where}.{key}")
     elif isinstance(value, list):
         for item in value:
-            _no_booleans(item, where)
+            no_booleans(item, where)
 
 
 def _load(path: Path) -> LanguagePack:
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    _no_booleans(raw, str(path))
+    no_booleans(raw, str(path))
     try:
         code, name, order = str(raw.pop("code")), str(raw.pop("name")), int(raw.pop("order"))
     except KeyError as missing:

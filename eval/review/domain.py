@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from bot.domain_build import assembled_domain
 from eval.review.redaction import public_phone_numbers
 
 __all__ = ["DomainInfo", "load_domain"]
@@ -50,14 +51,16 @@ def _response_texts(responses: Any) -> list[str]:
 
 
 def load_domain(domain_dir: Path) -> DomainInfo:
-    """Reads every domain file under ``domain_dir`` (a directory or one file)."""
-    files = sorted(domain_dir.rglob("*.yml")) if domain_dir.is_dir() else [domain_dir]
+    """Reads the domain as Rasa trains on it: ``domain_dir`` plus the language packs' replies."""
+    if domain_dir.is_dir():
+        contents = list(assembled_domain(domain_dir).values())
+    else:
+        contents = [yaml.safe_load(domain_dir.read_text(encoding="utf-8")) or {}]
     intents: list[str] = []
     entities: list[str] = []
     texts: list[str] = []
     form_slots: list[str] = []
-    for path in files:
-        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    for content in contents:
         if not isinstance(content, dict):
             continue
         intents.extend(i for i in _names(content.get("intents")) if i not in intents)

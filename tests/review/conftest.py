@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select
 
+from bot.domain_build import build_domain
 from connectors.senders import conversation_id
 from eval.review.core.config import Settings
 from eval.review.core.security import hash_password
@@ -310,7 +311,9 @@ def offline_app(tmp_path: Path) -> ReviewApp:
 def rasa_validate(*data: Path) -> subprocess.CompletedProcess[str]:
     """The project's ``rasa data validate`` with extra data directories."""
     return subprocess.run(
-        [str(RASA_BIN), "data", "validate", "--domain", "bot/domain", "--data", "nlu_data",
+        [str(RASA_BIN), "data", "validate",
+         "--domain", str(build_domain(ROOT / "var" / "build" / "validate-domain")),
+         "--data", "nlu_data",
          *map(str, data), "bot/rules", "--config", "config.yml"],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2",

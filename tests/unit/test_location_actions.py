@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -20,9 +19,12 @@ from actions.location import (
     read_location,
 )
 from actions.requests import build_draft
+from bot.domain_build import assembled_domain
 
 ROOT = Path(__file__).resolve().parents[2]
-DOMAIN = yaml.safe_load((ROOT / "bot" / "domain" / "location.yml").read_text("utf-8"))
+# The domain as the action server receives it: the location structure and every pack's replies.
+DOMAIN = {**assembled_domain()["location.yml"],
+          "responses": assembled_domain()["responses.yml"]["responses"]}
 
 
 def tracker(
