@@ -8,6 +8,6 @@ Data flow::
       -> Rasa tracker API /conversations/<id>/tracker    (server side, with RASA_AUTH_TOKEN)
 
 The browser never talks to Rasa and never sees the token. Conversations are stored by Rasa
-under ``web-<browser sender id>``, so the history endpoint can only ever return web chats.
+under ``web:<browser sender id>``, so the history endpoint can only ever return web chats.
 Start it with ``python -m connectors.webchat``.
 """

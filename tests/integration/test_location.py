@@ -34,9 +34,10 @@ def say(stack: Stack, sender: str, text: str, *expected: str) -> str:
 def share_pin(stack: Stack, sender: str, lat: float, lon: float, accuracy: float) -> str:
     """What the web chat sends when the resident taps "Use my location"."""
     reply = httpx.post(
-        f"{stack.rasa_url}/webhooks/rest/webhook",
+        f"{stack.public_url}/webhooks/rest/webhook",
         json={"sender": sender, "message": "/share_location",
               "metadata": {"location": {"lat": lat, "lon": lon, "accuracy": accuracy}}},
+        headers=stack.rest_auth(),
         timeout=60,
     )
     assert reply.status_code == 200, reply.text
@@ -224,9 +225,10 @@ def test_a_pin_outside_the_city_is_refused(rasa_stack: Stack) -> None:
 
 def test_a_bad_pin_is_refused_by_the_channel(rasa_stack: Stack) -> None:
     reply = httpx.post(
-        f"{rasa_stack.rasa_url}/webhooks/rest/webhook",
+        f"{rasa_stack.public_url}/webhooks/rest/webhook",
         json={"sender": new_sender(), "message": "/share_location",
               "metadata": {"location": {"lat": 134.0, "lon": -118.2}}},
+        headers=rasa_stack.rest_auth(),
         timeout=30,
     )
     assert reply.status_code == 400 and reply.json()["error"] == "invalid_location"

@@ -61,10 +61,14 @@ def test_the_comparison_puts_both_models_side_by_side_per_language_and_intent() 
 
 def test_the_epochs_override_changes_only_the_training_length(tmp_path: Path) -> None:
     source = tmp_path / "source.yml"
-    source.write_text(TINY_CONFIG + "  - name: TEDPolicy\n")
+    with_diet = TINY_CONFIG.replace(
+        "  - name: LogisticRegressionClassifier\n    max_iter: 500\n",
+        "  - name: DIETClassifier\n    epochs: 100\n",
+    )
+    source.write_text(with_diet + "  - name: TEDPolicy\n")
     config = yaml.safe_load(write_training_config(source, tmp_path / "out.yml", 2).read_text())
     original = yaml.safe_load(source.read_text())
-    assert [c.get("epochs") for c in config["pipeline"]] == [None, None, 2, None]
+    assert [c.get("epochs") for c in config["pipeline"]] == [None, None, None, 2]
     assert config["policies"][-1] == {"name": "TEDPolicy", "epochs": 2}
     for before, after in zip(original["pipeline"], config["pipeline"], strict=True):
         assert {k: v for k, v in after.items() if k != "epochs"} == {

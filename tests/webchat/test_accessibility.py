@@ -14,7 +14,7 @@ from tests.webchat.widget import Widget
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser, pytest.mark.slow]
 
-GRAFFITI = "someone tagged my garage at 200 N Spring St"
+GRAFFITI = "there is graffiti at 200 N Spring St"  # names no surface: the surface step shows its buttons
 SURFACES = ["Wall", "Fence", "Sign", "Sidewalk", "Pole", "Other"]
 
 CONTRAST_JS = """
@@ -114,7 +114,7 @@ def test_controls_are_named_in_the_current_language_and_replies_go_to_a_live_log
 
     page.focus("#webchat-input")
     widget.say("hola")
-    widget.say("hay grafiti en la pared de 200 N Spring St")
+    widget.say("hay grafiti en 200 N Spring St")
     # The newest reply is inside the live log, which announces additions politely.
     spanish_log = page.get_by_role("log", name="Conversación")
     assert "¿Dónde está pintado el grafiti?" in spanish_log.inner_text()

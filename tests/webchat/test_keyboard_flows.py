@@ -55,7 +55,7 @@ def test_resident_files_a_graffiti_request_in_english_by_keyboard_alone(
     start_by_keyboard(widget)
 
     assert "City of Los Angeles 311 assistant" in widget.say("hello")[-1]
-    asked = widget.say("someone tagged my garage at 200 N Spring St")
+    asked = widget.say("there is graffiti at 200 N Spring St")
     assert asked[-1] == "Where is the graffiti painted?"
     assert widget.quick_replies() == ["Wall", "Fence", "Sign", "Sidewalk", "Pole", "Other"]
 
@@ -152,7 +152,7 @@ def test_reload_keeps_the_conversation_and_its_quick_replies(
     widget = new_widget(base_url(webchat))
     start_by_keyboard(widget)
     widget.say("hola")
-    widget.say("hay grafiti en la pared de 200 N Spring St")
+    widget.say("hay grafiti en 200 N Spring St")
     shown = widget.texts()
     offered = widget.quick_replies()
     assert offered[:2] == ["Pared", "Cerca"]

@@ -37,7 +37,7 @@ def test_location_granted_is_sent_and_used(
     assert any("describe the problem" in reply for reply in replies), replies
     assert widget.texts("user")[-1] == "My location"
     sender = widget.page.evaluate("() => localStorage.getItem('myla311.webchat.sender')")
-    slots = rasa_stack.tracker(f"web-{sender}")["slots"]
+    slots = rasa_stack.tracker(sender)["slots"]
     assert (slots["location_lat"], slots["location_lon"]) == (34.0537, -118.2428)
     assert "Council District 14" in slots["address"]
     assert widget.errors == []
