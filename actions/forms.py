@@ -76,6 +76,9 @@ CANCEL_CONFIDENCE = 0.5
 OPENING_PLACE_CONFIDENCE = 0.8
 # Where an address was expected, a report of another kind must be this sure to switch.
 ADDRESS_STEP_TYPE_CHANGE_CONFIDENCE = 0.6
+# Filing cannot be undone: the classifier's "affirm" counts as yes only when it is this sure
+# (short noise such as "lol" or "hmm" gets 0.6-0.8); a yes in words counts whatever it scores.
+CONFIRM_CONFIDENCE = 0.85
 _DESCRIPTION_PREFIX = re.compile(
     r"^\s*(?:no[,.]?\s+)?(?:the\s+)?(?:description|details?|descripci[oó]n|detalles?)"
     r"\s*(?:is|are|es|son|:)?\s*:?\s*",
@@ -250,15 +253,16 @@ class ValidateServiceRequestForm(FormValidationAction):
             dispatcher.utter_message(response="utter_request_cancelled")
             return [SlotSet("confirm_request", None), SlotSet("requested_slot", None)]
         events = await super().run(dispatcher, tracker, domain)
+        # A photo (MMS) belongs to the request, whether it opens the form or comes mid-way.
+        metadata = tracker.latest_message.get("metadata") or {}
+        media_url = metadata.get("media_url") if isinstance(metadata, dict) else None
+        if isinstance(media_url, str) and media_url.startswith(("https://", "http://")):
+            events.append(SlotSet("media_url", media_url[:2048]))
         if not any(e.get("event") == "slot" and e.get("name") != "requested_slot"
                    for e in events):
             # Nothing in the message answers the form: let Rasa reject the form so the rules
             # handle it (a question, "cancel", "talk to a person" …).
             return events
-        metadata = tracker.latest_message.get("metadata") or {}
-        media_url = metadata.get("media_url") if isinstance(metadata, dict) else None
-        if isinstance(media_url, str) and media_url.startswith(("https://", "http://")):
-            events.append(SlotSet("media_url", media_url[:2048]))
         return events + self._summary_if_confirming(tracker, events)
 
     # --- the confirmation summary ---------------------------------------------------------
@@ -644,8 +648,10 @@ class ValidateServiceRequestForm(FormValidationAction):
         if changed:
             return {"confirm_request": None}  # the summary is shown again with the change
         text = plain_text(value)
-        intent = tracker.latest_message.get("intent", {}).get("name")
-        if intent == "affirm" or says_yes(text):
+        parsed = tracker.latest_message.get("intent", {})
+        intent = parsed.get("name")
+        sure = float(parsed.get("confidence") or 0.0) >= CONFIRM_CONFIDENCE
+        if (intent == "affirm" and sure) or says_yes(text):
             return {"confirm_request": "yes"}
         if intent == "deny" or is_no(text):
             dispatcher.utter_message(response="utter_ask_what_to_change")

@@ -96,6 +96,26 @@ def test_correction_at_confirmation_changes_the_filed_address(rasa_stack: Stack)
     assert stored["description"] == "it's about two feet wide"
 
 
+def test_noise_at_confirmation_files_nothing_until_a_real_yes(rasa_stack: Stack) -> None:
+    sender = new_sender()
+    say(rasa_stack, sender, "big pothole at 200 N Spring St", "describe the problem")
+    say(rasa_stack, sender, "skip")
+    say(rasa_stack, sender, "skip", "Shall I file it?")
+    for noise in ("asdf", "lol", "hmm", "jkl;"):
+        reply = say(rasa_stack, sender, noise, 'Reply "yes" to file it')
+        assert not REQUEST_ID.search(reply), f"{noise!r} filed a request: {reply!r}"
+    assert rasa_stack.tracker(sender)["slots"]["last_request_id"] is None
+    reply = say(rasa_stack, sender, "go ahead", "Your request number is")
+    stored = backend_request(rasa_stack, REQUEST_ID.search(reply).group())  # type: ignore[union-attr]
+    assert stored["service_code"] == "pothole"
+
+
+def test_a_keyboard_mash_is_not_understood(rasa_stack: Stack) -> None:
+    sender = new_sender()
+    say(rasa_stack, sender, "blorp zzkx qwerty", "didn't understand")
+    say(rasa_stack, sender, "asdfgh", "didn't understand")
+
+
 def test_cancel_files_nothing(rasa_stack: Stack) -> None:
     sender = new_sender()
     before = len(rasa_stack.requests_on_backend())
