@@ -38,8 +38,7 @@ VOCABULARY_FILE = "vocabulary.json"
 
 
 def words(text: str) -> list[str]:
-    """The words of ``text`` as the form patterns see them: folded, a letter typed three or more
-    times counted once ("siiii" → "si")."""
+    """The words of ``text`` as the form patterns see them ("SIIII!" → ["si"])."""
     return WORD.findall(matching_form(text))
 
 
