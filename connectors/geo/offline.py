@@ -113,10 +113,15 @@ class OfflineLocationService:
         zip_code = tail.zip_code
 
         address = self._best_address(core, zip_code)
-        if address is not None:
+        crossing = self._best_intersection(core, zip_code)
+        if address is not None and not (
+            # "10 casas … de la 6 y San Pedro": a typo-corrected "10 Cass Ave" loses to two
+            # streets read exactly on either side of "y".
+            address[1].edits > 0 and crossing is not None
+            and all(r.street is not None and r.edits == 0 for r in crossing)
+        ):
             number, reading = address
             return self._address(number, reading, typed, tail.state, zip_code)
-        crossing = self._best_intersection(core, zip_code)
         landmark = self._landmark(tokens)
         if crossing is not None and (
             landmark is None or all(r.score >= UNKNOWN_WITH_SUFFIX for r in crossing)

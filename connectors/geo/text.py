@@ -75,7 +75,33 @@ def tokenize(text: str) -> list[str]:
     folded = re.sub(r"(\d)\s*(?:1/2|½)(?!\d)", r"\1", folded)  # "1234 1/2 Main St"
     folded = folded.replace("½", " ")
     tokens = _TOKEN.findall(folded)
-    return [t[:5] if re.fullmatch(r"\d{5}-\d{4}", t) else t for t in tokens]
+    return _spoken_forms([t[:5] if re.fullmatch(r"\d{5}-\d{4}", t) else t for t in tokens])
+
+
+def _spoken_forms(tokens: list[str]) -> list[str]:
+    """How residents text an intersection, in the gazetteer's words.
+
+    "5th n main" (SMS "n" for "and": after an ordinal or a suffix, never after a house number,
+    where it is North) and "la 6 y San Pedro" (Spanish "la 6" for 6th Street, when a joiner or
+    the end follows and no suffix does).
+    """
+    out: list[str] = []
+    for i, token in enumerate(tokens):
+        before = tokens[i - 1] if i else ""
+        after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        following = tokens[i + 2] if i + 2 < len(tokens) else ""
+        if token == "n" and after and (ORDINAL_RE.match(before) or before in SUFFIXES):
+            out.append("and")
+        elif (token in ("la", "el") and re.fullmatch(r"[1-9]\d?", after)
+              and (following in JOINERS or following in ("", ","))):
+            out.append("")  # the ordinal replaces both words
+        elif before in ("la", "el") and re.fullmatch(r"[1-9]\d?", token) and out and (
+            out[-1] == "" and (after in JOINERS or after in ("", ","))
+        ):
+            out[-1] = ordinal(int(token)).lower()
+        else:
+            out.append(token)
+    return [t for t in out if t]
 
 
 def drop_units(tokens: list[str]) -> list[str]:

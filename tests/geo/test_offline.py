@@ -87,6 +87,10 @@ def test_intersections_in_either_order_are_in_the_city(
         ("corner of Sunset and Vine", "Sunset Blvd & Vine St"),
         ("Hollywood & Highland", "Hollywood Blvd & Highland Ave"),
         ("olympic and san pedro", "Olympic Blvd & San Pedro St"),
+        ("mattress dumped on the sidewalk at 5th n main", "5th St & Main St"),  # SMS "n"
+        ("la Figueroa y la 42", "Figueroa St & 42nd St"),  # Spanish "la 42"
+        ("hay como 10 casas de campaña en la banqueta de la 6 y San Pedro",
+         "6th St & San Pedro St"),  # not "10 Cass Ave"
     ],
 )
 def test_intersections_without_suffixes_or_with_spanish_lead_ins(
