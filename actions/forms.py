@@ -35,7 +35,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import language, latest_entity, plain_text
 from actions.knowledge import resident_question
 from actions.location import read_location
-from actions.offers import service_for_intent
+from actions.offers import OFFER_SLOT, offer_is_fresh, service_for_intent
 from actions.parsing import (
     after_cue,
     count_change,
@@ -226,12 +226,48 @@ def _new_type(turn: Turn, tracker: Tracker, domain: DomainDict) -> str | None:
     return None
 
 
+def _opening_type(turn: Turn, tracker: Tracker) -> dict[str, Any]:
+    """The type of the message that opened the form, when the NLU's guess is not enough.
+
+    "hi i want to report graffiti" read as the generic report names its type in words; "ok
+    pues quiero reportar uno" right after the assistant offered a graffiti request, read as a
+    weak guess of another type, means the offered one — unless its words name another type.
+    """
+    current = tracker.get_slot("service_code")
+    named = _type_named_in(turn.text, None) if turn.text else None
+    offered = tracker.get_slot(OFFER_SLOT) if offer_is_fresh(tracker) else None
+    unsure = not current or turn.confidence < TYPE_CHANGE_CONFIDENCE
+    if named and not current:
+        return {"service_code": named}
+    if offered and unsure and named in (None, offered) and offered != current:
+        return {"service_code": offered}
+    return {}
+
+
 class ValidateServiceRequestForm(FormValidationAction):
     """Extracts and validates each answer of ``service_request_form``."""
 
     def name(self) -> str:
         """The action name Rasa calls."""
         return "validate_service_request_form"
+
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Extracts; after a change of type, once more for the new type's own questions.
+
+        "no es carro, es un colchón y un sillón": the same message that changes the type
+        answers the new type's items and count, which were not required a moment before.
+        """
+        events = await super().get_extraction_events(dispatcher, tracker, domain)
+        if not any(e.get("name") == "service_code" and e.get("value") for e in events):
+            return events
+        again = await super().get_extraction_events(dispatcher, tracker, domain)
+        values = {e["name"]: e.get("value") for e in events}
+        values.update(
+            {e["name"]: e.get("value") for e in again if e.get("name") != "service_code"}
+        )
+        return [SlotSet(name, value) for name, value in values.items()]
 
     async def required_slots(
         self,
@@ -310,8 +346,10 @@ class ValidateServiceRequestForm(FormValidationAction):
     async def extract_service_code(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Switches the type on a correction; drops the old type's answers."""
+        """Reads the type of an opening message; switches it on a correction."""
         turn = Turn.of(tracker)
+        if turn.opening:
+            return _opening_type(turn, tracker)
         new = _new_type(turn, tracker, domain)
         if new is None:
             return {}
@@ -329,13 +367,25 @@ class ValidateServiceRequestForm(FormValidationAction):
     async def extract_address(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A place in the opening message the NLU did not spot ("la van nuys y laurel canyon")."""
+        """A place the NLU did not spot: opening the form or correcting the summary.
+
+        "la van nuys y laurel canyon" in the first message; "perdón, es en la Roscoe y
+        Woodman" at the summary (a sure place other than the one it shows).
+        """
         turn = Turn.of(tracker)
-        if not (turn.opening and turn.text) or latest_entity(tracker, "address"):
+        if not turn.text or latest_entity(tracker, "address"):
             return {}
-        if tracker.get_slot("address"):
+        correcting = turn.answers("confirm_request") and not says_yes(turn.text)
+        if not (turn.opening and not tracker.get_slot("address")) and not correcting:
             return {}
         found = get_location_service().resolve(turn.text)
+        if correcting:
+            moved = (
+                isinstance(found, Place) and found.confidence >= OPENING_PLACE_CONFIDENCE
+                and found.kind in ("address", "intersection", "landmark")
+                and found.short not in str(tracker.get_slot("address") or "")
+            )
+            return {"address": turn.text} if moved else {}
         if not isinstance(found, Place):
             return {}
         sure = found.confidence >= OPENING_PLACE_CONFIDENCE and found.kind in (
@@ -372,7 +422,10 @@ class ValidateServiceRequestForm(FormValidationAction):
         turn = Turn.of(tracker)
         if not turn.text or turn.answers("item_count") or not _uses(tracker, "item_count"):
             return {}
-        if turn.opening:
+        if turn.opening or (
+            tracker.get_slot("item_count") is None and not turn.answers("item_description")
+        ):
+            # the opening message, or one that changed the type to one with items
             counted = count_items(turn.text)
             return {"item_count": str(counted)} if counted else {}
         corrected = count_change(turn.text)

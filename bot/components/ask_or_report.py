@@ -9,6 +9,20 @@ decides: a message worded as a question (a question mark, or a question word fir
 language pack) is answered (``ask_question``; the answer then offers the request); anything
 else is relabelled ``ask_or_report``, and the dialogue asks one short question with both
 options as buttons instead of guessing. The ranking is kept, so the action knows which report.
+
+Two more close calls are not real ambiguity and are settled here, before the
+``FallbackClassifier`` would call them "not understood":
+
+- a specific report just ahead of the generic ``report_problem`` ("hi i want to report
+  graffiti": report_graffiti 0.43, report_problem 0.41) is the same wish: the specific one
+  keeps its place with both probabilities (the other way round stays generic: the form asks
+  which kind);
+- a message with a question mark whose second intent is ``ask_question`` is a question when
+  the first is a report (up to ``question_margin`` apart, or at any distance when the message
+  opens with the question: "is there a reward for reporting dumpers? someone keeps dumping
+  junk here" is answered, then the request is offered) or a vague intent
+  (``give_feedback``, ``inform``) within ``margin``.
+
 Placed after the intent classifier and before the ``FallbackClassifier``.
 """
 
@@ -27,6 +41,8 @@ from bot.language import is_question
 
 ASK = "ask_question"
 AMBIGUOUS = "ask_or_report"
+GENERIC_REPORT = "report_problem"
+VAGUE = frozenset({"give_feedback", "inform"})
 
 
 @DefaultV1Recipe.register(
@@ -37,11 +53,16 @@ class AskOrReport(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """``margin``: how close the two probabilities must be to ask."""
-        return {"margin": 0.2, "report_prefix": "report_"}
+        """How close the two probabilities must be (``margin``, ``question_margin``).
+
+        ``question_margin``: how far ``ask_question`` may trail a report when the message has
+        a question mark.
+        """
+        return {"margin": 0.2, "question_margin": 0.8, "report_prefix": "report_"}
 
     def __init__(self, config: dict[str, Any]) -> None:
         self._margin = float(config["margin"])
+        self._question_margin = float(config["question_margin"])
         self._prefix = str(config["report_prefix"])
 
     @classmethod
@@ -62,15 +83,32 @@ class AskOrReport(GraphComponent):
             if len(ranking) < 2:
                 continue
             first, second = ranking[0], ranking[1]
-            names = {first["name"], second["name"]}
-            report = next((n for n in names if n.startswith(self._prefix)), None)
-            if ASK not in names or report is None or report == "report_problem":
-                continue
-            if float(first["confidence"]) - float(second["confidence"]) > self._margin:
-                continue
-            confidence = min(1.0, float(first["confidence"]) + float(second["confidence"]))
-            # Worded as a question ("¿cuánto cobran…?"): answer it; the answer offers the
-            # request. Otherwise ask which one the resident means.
-            name = ASK if is_question(str(message.get(TEXT) or "")) else AMBIGUOUS
-            message.set(INTENT, {"name": name, "confidence": confidence}, add_to_output=True)
+            name = self._decide(str(message.get(TEXT) or ""), first["name"], second["name"],
+                                float(first["confidence"]) - float(second["confidence"]))
+            if name is not None:
+                confidence = min(1.0, float(first["confidence"]) + float(second["confidence"]))
+                message.set(INTENT, {"name": name, "confidence": confidence},
+                            add_to_output=True)
         return messages
+
+    def _decide(self, text: str, first: str, second: str, gap: float) -> str | None:
+        """The intent a close call between ``first`` and ``second`` means, or ``None``."""
+        names = {first, second}
+        reports = {n for n in names if n.startswith(self._prefix)}
+        if second == GENERIC_REPORT and first in reports:
+            return first  # the specific report, sure of itself with both probabilities
+        marked = is_question(text, require_mark=True)
+        # "is there a reward for catching dumpers? someone keeps dumping here": asked first.
+        asks_first = "?" in text and is_question(text.split("?", 1)[0])
+        if second == ASK and marked and (
+            (first in reports and first != GENERIC_REPORT
+             and (gap <= self._question_margin or asks_first))
+            or (first in VAGUE and gap <= self._margin)
+        ):
+            return ASK
+        report = next(iter(reports), None)
+        if ASK not in names or report is None or report == GENERIC_REPORT or gap > self._margin:
+            return None
+        # Worded as a question ("¿cuánto cobran…?"): answer it; the answer offers the
+        # request. Otherwise ask which one the resident means.
+        return ASK if is_question(text) else AMBIGUOUS

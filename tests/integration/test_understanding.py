@@ -1,0 +1,98 @@
+"""What residents mean, in context: questions answered, offers taken up, corrections kept.
+
+Each test is a conversation against the real Rasa server and action server (REST channel);
+the assertions are what the resident reads and what the City backend ends up holding.
+"""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from tests.conftest import Stack, new_sender
+
+pytestmark = pytest.mark.integration
+
+REQUEST_ID = re.compile(r"\b1-\d{7}\b")
+
+
+def say(stack: Stack, sender: str, text: str, *expected: str) -> str:
+    """Sends one message and checks the reply contains every expected fragment."""
+    reply = stack.texts(sender, text)
+    for fragment in expected:
+        assert fragment.lower() in reply.lower(), f"{text!r} → {reply!r} lacks {fragment!r}"
+    return reply
+
+
+def form_step(stack: Stack, sender: str) -> str | None:
+    """The form step the assistant is waiting on (``None`` when no request is open)."""
+    tracker = stack.tracker(sender)
+    if not (tracker.get("active_loop") or {}).get("name"):
+        return None
+    step: str | None = tracker["slots"].get("requested_slot")
+    return step
+
+
+def test_a_question_asked_first_is_answered_then_the_report_is_offered(
+    rasa_stack: Stack,
+) -> None:
+    sender = new_sender()
+    reply = say(rasa_stack, sender, "is there a reward for catching ppl who dump trash? "
+                "someone keeps dumping junk behind our building", "1,000", "Want me to file")
+    assert "Where is it?" not in reply
+    assert form_step(rasa_stack, sender) is None
+
+
+def test_naming_the_type_in_words_opens_that_report(rasa_stack: Stack) -> None:
+    sender = new_sender()
+    say(rasa_stack, sender, "hi i want to report graffiti", "Where is it?")
+    assert rasa_stack.tracker(sender)["slots"]["service_code"] == "graffiti-removal"
+
+
+def test_an_offer_taken_up_in_other_words_keeps_the_place_said_with_it(
+    rasa_stack: Stack,
+) -> None:
+    sender = new_sender()
+    say(rasa_stack, sender, "¿cuánto se tardan en quitar un grafiti?", "72 horas",
+        "¿Quiere que haga una solicitud")
+    say(rasa_stack, sender, "ok pues quiero reportar uno, está en la 1st y Boyle")
+    tracker = rasa_stack.tracker(sender)
+    assert tracker["slots"]["service_code"] == "graffiti-removal"
+    assert "1st St & Boyle Ave" in str(tracker["slots"]["address"])
+    assert form_step(rasa_stack, sender) not in (None, "address")
+
+
+def test_thanks_after_an_offer_declines_it(rasa_stack: Stack) -> None:
+    sender = new_sender()
+    say(rasa_stack, sender, "¿cuánto se tardan en quitar un grafiti?", "¿Quiere que haga")
+    reply = say(rasa_stack, sender, "ah ok, gracias, nomás quería saber")
+    assert "¿Dónde está?" not in reply
+    assert form_step(rasa_stack, sender) is None
+
+
+def test_a_type_change_that_names_the_items_is_not_asked_them_again(rasa_stack: Stack) -> None:
+    sender = new_sender()
+    say(rasa_stack, sender, "quiero reportar un carro abandonado en la Figueroa y la 42",
+        "Describa el vehículo")
+    reply = say(rasa_stack, sender,
+                "ay perdón, no es carro. es un colchón y un sillón que alguien vino a tirar ahí")
+    assert "¿Qué artículos son?" not in reply and "¿Cuántos" not in reply
+    slots = rasa_stack.tracker(sender)["slots"]
+    assert slots["service_code"] != "abandoned-vehicle"
+    assert "colchon" in str(slots["item_description"]).replace("ó", "o")
+    assert slots["item_count"] == "2"
+
+
+def test_a_new_place_at_the_summary_changes_the_filed_address(rasa_stack: Stack) -> None:
+    sender = new_sender()
+    say(rasa_stack, sender, "hay un bache bien hondo en la Roscoe y Van Nuys Blvd")
+    say(rasa_stack, sender, "saltar", "Roscoe Blvd & Van Nuys Blvd")
+    say(rasa_stack, sender, "perdón me equivoqué de calle, es en la Roscoe y Woodman",
+        "Roscoe Blvd & Woodman Ave")
+    reply = say(rasa_stack, sender, "sí", "Su número de solicitud es")
+    number = REQUEST_ID.search(reply)
+    assert number, reply
+    stored = httpx.get(f"{rasa_stack.open311_url}/requests/{number.group()}.json", timeout=10)
+    assert stored.json()[0]["address"].startswith("Roscoe Blvd & Woodman Ave")
