@@ -11,6 +11,11 @@ intent confidence to 0, so the ``FallbackClassifier`` after it labels the messag
 ``nlu_fallback`` and the assistant asks the resident to rephrase. Everything else passes
 untouched, typos included ("gas leek" still has "gas").
 
+"Known" is generous, so that a real word the training data lacks is not taken for noise: the
+training examples, the knowledge base's articles in every language (``knowledge_base/articles``),
+the whole words of the sentence encoder's vocabulary ("certainly", "true", "four"), and any
+word of four letters or more one edit away from one of those ("thankss", "noup", "heya").
+
 Written here because no Rasa component does it: the ``FallbackClassifier`` only sees the
 classifier's confidences, and those are the problem. Placed after the intent classifier (and
 ``AskOrReport``) and before the ``FallbackClassifier``.
@@ -20,8 +25,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
+import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -30,11 +38,49 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.encoder.export import DEFAULT_OUT as ENCODER_DIR
 from bot.text import matching_form
 
 WORD = re.compile(r"[^\W\d_]+")
 DIGIT = re.compile(r"\d")
 VOCABULARY_FILE = "vocabulary.json"
+ARTICLES_DIR = Path(__file__).resolve().parents[2] / "knowledge_base" / "articles"
+FUZZY_MIN_LENGTH = 4
+
+
+def deletes(word: str) -> set[str]:
+    """Every form of ``word`` with one letter left out."""
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+def _strings(node: Any) -> Iterable[str]:
+    """Every string inside a YAML document."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+
+
+def article_words(directory: Path = ARTICLES_DIR) -> set[str]:
+    """The words of the knowledge base's articles, every language."""
+    found: set[str] = set()
+    for path in sorted(directory.glob("*.yml")):
+        for text in _strings(yaml.safe_load(path.read_text(encoding="utf-8"))):
+            found.update(words(text))
+    return found
+
+
+def encoder_words(directory: Path = ENCODER_DIR) -> set[str]:
+    """The whole words (three letters or more) of the sentence encoder's vocabulary."""
+    path = directory / "tokenizer.json"
+    if not path.exists():
+        return set()
+    vocab = json.loads(path.read_text(encoding="utf-8")).get("model", {}).get("vocab", {})
+    return {w for w in vocab if len(w) >= 3 and w.isalpha()}
 
 
 def words(text: str) -> list[str]:
@@ -64,6 +110,10 @@ class UnknownWords(GraphComponent):
         self._storage = model_storage
         self._resource = resource
         self._vocabulary = vocabulary
+        # One-letter-deleted forms, for "one edit away" (insertion, deletion, substitution).
+        self._deletes = frozenset(
+            d for w in vocabulary if len(w) >= FUZZY_MIN_LENGTH - 1 for d in deletes(w)
+        )
 
     @classmethod
     def create(
@@ -100,6 +150,7 @@ class UnknownWords(GraphComponent):
                 vocabulary.update(words(str(element)))
         for synonym, value in training_data.entity_synonyms.items():
             vocabulary.update(words(f"{synonym} {value}"))
+        vocabulary |= article_words() | encoder_words()
         self._vocabulary = frozenset(vocabulary)
         with self._storage.write_to(self._resource) as directory:
             (directory / VOCABULARY_FILE).write_text(
@@ -112,7 +163,18 @@ class UnknownWords(GraphComponent):
         if DIGIT.search(text):
             return False
         found = [w for w in words(text) if len(w) >= self._min_length]
-        return bool(found) and not any(w in self._vocabulary for w in found)
+        return bool(found) and not any(self.known(w) for w in found)
+
+    def known(self, word: str) -> bool:
+        """In the vocabulary, or (four letters or more) one edit away from a word in it."""
+        if word in self._vocabulary:
+            return True
+        if len(word) < FUZZY_MIN_LENGTH:
+            return False
+        shorter = deletes(word)
+        return word in self._deletes or bool(
+            shorter & self._vocabulary or shorter & self._deletes
+        )
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Zeroes the confidences of each message made only of unknown words."""
