@@ -24,7 +24,8 @@ def rasa_argv(args: list[str], token: str) -> list[str]:
         raise SystemExit("pass the token as RASA_AUTH_TOKEN, not --auth-token (ps shows it)")
     if not token.strip():
         raise SystemExit("RASA_AUTH_TOKEN is not set")
-    return ["rasa", "run", "--auth-token", token.strip(), *args]
+    # One argument: a token that starts with "-" (token_urlsafe gives 1 in 64) is not an option.
+    return ["rasa", "run", f"--auth-token={token.strip()}", *args]
 
 
 def main() -> None:

@@ -13,7 +13,9 @@ Not for several Rasa processes sharing one database: the production profile
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
@@ -42,12 +44,29 @@ class CachedSQLiteTrackerStore(SQLTrackerStore):
             self.engine.dispose()  # reconnect with the pragmas
         self._cache: OrderedDict[str, DialogueStateTracker] = OrderedDict()
         self._cache_size = int(cache_size)
+        self._stored: dict[str, int] = {}  # events of each cached tracker already in SQLite
 
     def _remember(self, tracker: DialogueStateTracker) -> None:
         self._cache[tracker.sender_id] = tracker
         self._cache.move_to_end(tracker.sender_id)
+        self._stored[tracker.sender_id] = len(tracker.events)
         while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+            evicted, _ = self._cache.popitem(last=False)
+            self._stored.pop(evicted, None)
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Any]:
+        """The tracker's events not written yet.
+
+        Rasa skips as many of the tracker's events as the database holds since the latest
+        session start, which fits a tracker read back from the database (it begins at that
+        session) but not one kept here, which also holds the events before the session started:
+        the first reply of every conversation was written twice. A cached tracker's written
+        events are counted here instead.
+        """
+        stored = self._stored.get(tracker.sender_id)
+        if stored is None or self._cache.get(tracker.sender_id) is not tracker:
+            return super()._additional_events(session, tracker)
+        return itertools.islice(tracker.events, stored, None)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The conversation's tracker, from memory when it is active."""

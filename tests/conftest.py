@@ -13,7 +13,10 @@ pass by skipping.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,6 +30,7 @@ from eval.stack import (
     start_stack,
     wait_http,
 )
+from tests.webchat.widget import CHROMIUM, CHROMIUM_ARGS
 
 # Re-exported for test modules (they import these from tests.conftest).
 __all__ = ["ROOT", "Service", "Stack", "free_port", "new_sender", "wait_http"]
@@ -41,6 +45,25 @@ def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         pytest.fail(f"{error} (make test trains it first)")
     with start_stack(tmp_path_factory.mktemp("stack"), model) as stack:
         yield stack
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """A headless Chromium shared by the session: Debian's /usr/bin/chromium driven by
+    Playwright (no browser download). Tests that need it are marked ``browser``; without
+    Chromium they are skipped (an error under CI=true)."""
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.skip("Chromium is not installed: `make browser`")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -32,6 +32,7 @@ from eval.review.main import create_app
 from eval.review.models import User
 from eval.review.tracker.schema import events
 from eval.stack import (
+    APP_PYTHON,
     RASA_BIN,
     RASA_PYTHON,
     ROOT,
@@ -134,6 +135,51 @@ def run_scripts(
     return senders
 
 
+def rasa_server(
+    stack: Stack, workdir: Path, endpoints: str, *, pinned: bool, **env: str
+) -> Service:
+    """A Rasa server of a test's own, using the stack's action server and channels' tokens.
+
+    ``pinned``: serve the latest trained model (the endpoints' model server left out);
+    otherwise Rasa pulls its model from the ``models:`` endpoint (``MODEL_SERVER_URL`` and
+    ``MODEL_SERVER_TOKEN`` in ``env``), as in production. ``env`` also picks the tracker store.
+    """
+    port = free_port()
+    token = secrets.token_urlsafe(16)
+    if pinned:
+        source = ["--model", str(latest_model()), "--endpoints",
+                  str(pinned_endpoints(workdir, endpoints))]
+    else:
+        source = ["--endpoints", str(ROOT / endpoints)]
+    return Service(
+        f"rasa-{workdir.name}",
+        [str(RASA_PYTHON), "-m", "bot.rasa_run", "--enable-api", *source,
+         "--credentials", "bot/credentials.yml", "--interface", "127.0.0.1",
+         "--port", str(port)],
+        f"http://127.0.0.1:{port}/status?token={token}",
+        {**stack.env, "RASA_AUTH_TOKEN": token, **env}, workdir / "rasa.log",
+        startup_timeout=180,
+    )
+
+
+def rasa_api(rasa: Service) -> tuple[str, str]:
+    """The URL and the HTTP API token of a :func:`rasa_server`."""
+    return rasa.health_url.split("/status")[0], rasa.env["RASA_AUTH_TOKEN"]
+
+
+def rest_chat(url: str, auth: dict[str, str]) -> Callable[[str, str], list[dict[str, Any]]]:
+    """Talks to a Rasa server's REST channel as the web chat's proxy does."""
+
+    def chat(sender: str, text: str) -> list[dict[str, Any]]:
+        reply = httpx.post(f"{url}/webhooks/rest/webhook", headers=auth,
+                           json={"sender": sender, "message": text}, timeout=60)
+        assert reply.status_code == 200, reply.text
+        messages: list[dict[str, Any]] = reply.json()
+        return messages
+
+    return chat
+
+
 @pytest.fixture(scope="session")
 def sqlite_conversations(rasa_stack: Stack) -> Conversations:
     """The scripted conversations in the stack's SQLite tracker store.
@@ -179,38 +225,15 @@ def postgres_conversations(
     """A Rasa server of our own with the production profile (PostgreSQL tracker store and
     Redis lock store), using the stack's action server; the scripted conversations typed in.
     """
-    port = free_port()
-    token = secrets.token_urlsafe(16)
     workdir = tmp_path_factory.mktemp("rasa-pg")
-    env = {
-        **rasa_stack.env,
-        "TRACKER_DB_HOST": "127.0.0.1",
-        "TRACKER_DB_PORT": "5432",
-        "TRACKER_DB_USER": "postgres",
-        "TRACKER_DB_PASSWORD": "",
-        "TRACKER_DB_NAME": postgres_database,
-        "REDIS_HOST": "127.0.0.1",
-        "REDIS_PORT": "6379",
-        "REDIS_DB": "0",
-        "RASA_AUTH_TOKEN": token,
-    }
-    rasa = Service(
-        "rasa-pg",
-        [str(RASA_PYTHON), "-m", "bot.rasa_run", "--enable-api", "--model",
-         str(latest_model()), "--endpoints",
-         str(pinned_endpoints(workdir, "bot/endpoints.production.yml")),
-         "--credentials", "bot/credentials.yml", "--interface", "127.0.0.1",
-         "--port", str(port)],
-        f"http://127.0.0.1:{port}/status?token={token}",
-        env, workdir / "rasa.log", startup_timeout=180,
+    rasa = rasa_server(
+        rasa_stack, workdir, "bot/endpoints.production.yml", pinned=True,
+        TRACKER_DB_HOST="127.0.0.1", TRACKER_DB_PORT="5432", TRACKER_DB_USER="postgres",
+        TRACKER_DB_PASSWORD="", TRACKER_DB_NAME=postgres_database,
+        REDIS_HOST="127.0.0.1", REDIS_PORT="6379", REDIS_DB="0",
     )
-    url = f"http://127.0.0.1:{port}"
-
-    def chat(sender: str, text: str) -> Any:
-        reply = httpx.post(f"{url}/webhooks/rest/webhook", headers=rasa_stack.rest_auth("web"),
-                           json={"sender": sender, "message": text}, timeout=60)
-        assert reply.status_code == 200, reply.text
-        return reply.json()
+    url, token = rasa_api(rasa)
+    chat = rest_chat(url, rasa_stack.rest_auth("web"))
 
     try:
         rasa.start()
@@ -294,6 +317,34 @@ def build_review_app(tmp: Path, tracker_url: str, **overrides: Any) -> ReviewApp
         db.add(User(username=REVIEWER[0], password_hash=_hash(REVIEWER[1]), role="reviewer"))
         db.commit()
     return ReviewApp(app, settings, settings.path(settings.approved_dir))
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """``settings`` as the environment variables the app reads them from (unset ones left
+    out), so a review app process runs with exactly these settings."""
+    env: dict[str, str] = {}
+    for name, info in Settings.model_fields.items():
+        value = getattr(settings, name)
+        if value is None:
+            continue
+        alias = info.validation_alias
+        key = alias if isinstance(alias, str) else f"REVIEW_{name.upper()}"
+        if hasattr(value, "get_secret_value"):
+            value = value.get_secret_value()
+        env[key] = str(value).lower() if isinstance(value, bool) else str(value)
+    return env
+
+
+def review_server(review: ReviewApp, log: Path) -> Service:
+    """The review app as ``make run`` starts it (``python -m eval.review serve``), on its own
+    port, with ``review``'s settings and database: a real HTTP server, restartable."""
+    settings = review.settings.model_copy(update={"port": free_port()})
+    review.settings = settings
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **settings_env(settings)}
+    return Service(
+        "review", [str(APP_PYTHON), "-m", "eval.review", "serve"],
+        f"http://127.0.0.1:{settings.port}/login", env, log, startup_timeout=60,
+    )
 
 
 @pytest.fixture

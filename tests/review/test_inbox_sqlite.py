@@ -50,6 +50,20 @@ def test_the_most_useful_conversations_come_first(
     assert order.index("handoff") < order.index("plain")
 
 
+def test_the_tracker_store_writes_each_reply_once(sqlite_conversations: Conversations) -> None:
+    """Once the assistant listens, the next message in the store is the resident's: a reply
+    written twice (the embedded store once wrote every conversation's first reply twice)
+    would show staff a question asked again that residents saw once."""
+    with sqlite3.connect(sqlite_conversations.tracker_url.removeprefix("sqlite:///")) as db:
+        for name, sender in sqlite_conversations.senders.items():
+            kinds = [kind for (kind,) in db.execute(
+                "SELECT CASE WHEN type_name = 'action' THEN action_name ELSE type_name END"
+                " FROM events WHERE sender_id = ? ORDER BY id", (sender,))]
+            said = [k for k in kinds if k in ("user", "bot", "action_listen")]
+            after_listening = [said[i + 1] for i, k in enumerate(said[:-1]) if k == "action_listen"]
+            assert set(after_listening) == {"user"}, (name, said)
+
+
 def test_the_transcript_shows_what_the_assistant_understood_and_did(
     review_app: ReviewApp, sqlite_conversations: Conversations
 ) -> None:

@@ -1,13 +1,11 @@
 """Fixtures of the web chat tests: the app started for real, and a headless Chromium.
 
-The browser is Debian's /usr/bin/chromium driven by Playwright (no browser download). Tests that
-need it are marked ``browser``; without Chromium they are skipped (an error under CI=true).
+The browser is the session's ``chromium`` (tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, Service, Stack, free_port
-from tests.webchat.widget import CHROMIUM, CHROMIUM_ARGS, Widget
+from tests.webchat.widget import Widget
 
 SCREENSHOTS = ROOT / "eval" / "screenshots"
 
@@ -62,23 +60,6 @@ def webchat(rasa_stack: Stack) -> Iterator[Service]:
         yield service
     finally:
         service.stop()
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    """A headless Chromium shared by the session."""
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip("Chromium is not installed: `make browser`")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture

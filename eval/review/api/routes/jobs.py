@@ -57,6 +57,9 @@ def _job_view(job: Job, ui: str, log: bool = True) -> View:
     for language in table:
         for row in language.get("intents", []):
             row["label"] = intent_label(row.get("intent"), ui)
+    for case in result.get("understood") or []:
+        case["intent_label"] = intent_label(case.get("intent"), ui)
+        case["predicted_label"] = intent_label(case.get("predicted"), ui)
     view: View = {
         "id": job.id,
         "status": job.status,
