@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 
+from ...storage import state_db_url
 from ..client import Open311Client
 from ..settings import Open311Settings, get_settings
 from .core import Outbox
@@ -20,7 +21,7 @@ async def run_worker(outbox: Outbox, poll_seconds: float, stop: asyncio.Event) -
 
     Errors of one pass are logged and do not end the loop.
     """
-    logger.info("outbox worker started (%s, every %ss)", outbox.db_path, poll_seconds)
+    logger.info("outbox worker started (%s, every %ss)", outbox.where, poll_seconds)
     while not stop.is_set():
         try:
             filed = await outbox.deliver_pending()
@@ -48,5 +49,5 @@ async def run(settings: Open311Settings | None = None) -> None:
         except (NotImplementedError, RuntimeError):  # pragma: no cover - Windows
             signal.signal(signum, lambda *_: loop.call_soon_threadsafe(stop.set))
     async with Open311Client.from_settings(settings) as client:
-        outbox = Outbox(settings.outbox_db, client)
+        outbox = Outbox(state_db_url(settings.outbox_db, "the outbox"), client)
         await run_worker(outbox, settings.outbox_poll_seconds, stop)
