@@ -239,6 +239,10 @@ class Outbox:
         """Number of rows not yet accepted by the backend."""
         return self._store.pending_count()
 
+    def oldest_pending_age(self) -> float | None:
+        """Seconds the oldest row not yet accepted has waited (``None``: none waits)."""
+        return self._store.oldest_pending_age(time.time())
+
     def delay(self, attempts: int) -> float:
         """Seconds to wait after ``attempts`` failed attempts (5, 10, 20, … up to 600)."""
         return float(min(self.base_delay * 2 ** max(attempts - 1, 0), self.max_delay))
