@@ -20,6 +20,7 @@ in ``make test``) use it.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import secrets
@@ -31,12 +32,13 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import yaml
 
 from connectors.senders import conversation_id
 from connectors.sms.signature import compute_twilio_signature
@@ -93,7 +95,8 @@ backend actions
 {action_servers}
 """
 
-APOLOGY = ("having trouble", "tengo problemas")
+# The web chat's and the SMS channel's "could not answer" replies (the resident tries again).
+APOLOGY = ("having trouble", "something went wrong", "taking longer than usual")
 FILED = re.compile(r"\b(1-\d{7}|Q-[A-Z0-9]{6})\b")
 
 
@@ -213,9 +216,14 @@ def write_haproxy_config(
 
 @contextmanager
 def start_cluster(
-    workdir: Path, *, rasa: int = 2, actions: int = 2, outbox: int = 2, model: Path | None = None
+    workdir: Path, *, rasa: int = 2, actions: int = 2, outbox: int = 2, model: Path | None = None,
+    rasa_lock_store: bool = False,
 ) -> Iterator[Cluster]:
-    """Start the replicas on a fresh database; stop everything and drop it afterwards."""
+    """Start the replicas on a fresh database; stop everything and drop it afterwards.
+
+    ``rasa_lock_store=True`` replaces ``bot.lock_store.AtomicRedisLockStore`` with Rasa 3.6's
+    own ``redis`` lock store, to measure what it loses.
+    """
     model = model or latest_model()
     workdir.mkdir(parents=True, exist_ok=True)
     with fresh_database("scale") as dbname:
@@ -259,6 +267,11 @@ def start_cluster(
                        for i in range(1, rasa + 1)},
         )
         endpoints = pinned_endpoints(workdir, "bot/endpoints.production.yml")
+        if rasa_lock_store:
+            config = yaml.safe_load(endpoints.read_text(encoding="utf-8"))
+            config["lock_store"] = {key: config["lock_store"][key] for key in ("url", "port", "db")}
+            config["lock_store"]["type"] = "redis"
+            endpoints.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
         config = write_haproxy_config(
             workdir / "haproxy.cfg", ports["channels"], ports["actions"],
             [ports[f"rasa{i}"] for i in range(1, rasa + 1)],
@@ -363,6 +376,13 @@ class Tally:
         return sum(max(0, sent - cluster.user_messages(conversation))
                    for conversation, sent in self.sent_ok.items())
 
+    def dump(self, path: Path) -> None:
+        """Write every turn that failed once or took over 10 s (JSON lines), to look into."""
+        with path.open("w", encoding="utf-8") as out:
+            for turn in self.turns:
+                if turn.attempts > 1 or turn.seconds > 10 or not turn.ok:
+                    out.write(json.dumps(asdict(turn), ensure_ascii=False) + "\n")
+
     def latencies(self) -> list[float]:
         """Seconds of every answered message."""
         return [turn.seconds for turn in self.turns if turn.ok]
@@ -382,6 +402,7 @@ class Tally:
             "apologies": sum(turn.apologies for turn in self.turns),
             "unanswered": sum(not turn.ok for turn in self.turns),
             "longest_stuck_s": round(max((t.stuck_for for t in self.turns), default=0.0), 1),
+            "slowest_turn_s": round(max(latencies), 1),
             "confirmed": len(self.confirmed),
             "delivered_once": sum(1 for n in counts.values() if n == 1),
             "duplicates": sum(n - 1 for n in counts.values() if n > 1),

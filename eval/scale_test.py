@@ -78,6 +78,7 @@ async def fault_phase(cluster: Cluster, residents: int, seconds: float) -> dict[
     )
     duration = time.monotonic() - started
     summary = tally.summary(cluster, duration, delivered_within=120)
+    tally.dump(cluster.workdir / "fault-turns.jsonl")
     silent, reached = await stop_holds(cluster)
     stop = f"{silent}/{len(cluster.rasa_urls)} replicas silent after STOP, {reached} reached Rasa"
     return {"residents": residents, "requests_started": requests, **summary,
@@ -158,8 +159,8 @@ def table(results: dict[str, Any]) -> str:
     """The figures as a text table, one column per phase."""
     phases = [name for name in ("load10", "load30", "faults") if name in results]
     rows = ["conversations", "messages", "answered", "lost", "empty_replies", "apologies",
-            "unanswered", "longest_stuck_s", "confirmed", "delivered_once", "duplicates",
-            "not_delivered", "throughput_msg_s", "p50_s", "p95_s"]
+            "unanswered", "longest_stuck_s", "slowest_turn_s", "confirmed", "delivered_once",
+            "duplicates", "not_delivered", "throughput_msg_s", "p50_s", "p95_s"]
     lines = [f"{'':22}" + "".join(f"{name:>12}" for name in phases)]
     for row in rows:
         lines.append(f"{row:22}" + "".join(f"{results[p].get(row, ''):>12}" for p in phases))
@@ -181,12 +182,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=40, help="length of each load phase")
     parser.add_argument("--quick", action="store_true", help="10 residents and faults only")
     parser.add_argument("--model", type=Path, default=None, help="model (default: newest)")
+    parser.add_argument("--rasa-lock-store", action="store_true",
+                        help="Rasa's own redis lock store instead of bot.lock_store (control)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     workdir = OUT / f"run-{time.strftime('%Y%m%d-%H%M%S')}"
     results: dict[str, Any] = {"model": str(args.model or latest_model())}
     begun = time.monotonic()
-    with start_cluster(workdir, model=args.model) as cluster:
+    results["lock_store"] = "rasa redis" if args.rasa_lock_store else "bot.lock_store"
+    with start_cluster(workdir, model=args.model, rasa_lock_store=args.rasa_lock_store) as cluster:
         print(f"cluster up in {time.monotonic() - begun:.0f} s ({workdir})", flush=True)
         results["load10"] = asyncio.run(load_phase(cluster, 10, args.seconds))
         print(json.dumps(results["load10"]), flush=True)
@@ -205,9 +209,10 @@ def main() -> None:
                 "1": asyncio.run(throughput(cluster, one.health_url.removesuffix(
                     "/webhooks/rest/"), 20, args.seconds / 2)),
             }
-    (OUT / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    target = OUT / ("results-rasa-lock-store.json" if args.rasa_lock_store else "results.json")
+    target.write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(table(results))
-    print(f"\nwritten to {OUT / 'results.json'}")
+    print(f"\nwritten to {target}")
 
 
 if __name__ == "__main__":

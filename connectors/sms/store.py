@@ -82,15 +82,17 @@ class SMSStore:
         path: the SQLite file; None reads ``STATE_DB_URL`` (shared database), else ``SMS_DB``
             (default ``var/sms.db``). A URL (``postgresql://…``, ``sqlite:///…``) is used as it
             is. Parent directories of a SQLite file are created.
-        stale_after: seconds after which an unfinished claim (a crash mid-processing) may be
-            claimed again by a new delivery.
+        stale_after: seconds after which an unfinished claim may be claimed again by a new
+            delivery. A live replica finishes every message within the channel's 12 s turn
+            budget (a slow turn is answered "taking longer" and completed), so a claim still
+            unfinished after 13 s belongs to a replica that died mid-turn.
 
     Raises:
         connectors.storage.StorageConfigError: ``APP_PROFILE=production`` without
             ``STATE_DB_URL``.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, stale_after: float = 120.0):
+    def __init__(self, path: str | os.PathLike[str] | None = None, stale_after: float = 13.0):
         if path is None:
             url = state_db_url(db_path_from_env(), "the SMS channel's opt-outs and deliveries")
         else:
