@@ -156,7 +156,7 @@ class Cluster:
         return items
 
     def filed_per_marker(self, markers: set[str]) -> dict[str, int]:
-        """How many backend requests carry each marker in their description."""
+        """How many backend requests carry each marker in their description (duplicates)."""
         counts = dict.fromkeys(markers, 0)
         for item in self.backend_requests():
             for marker in re.findall(r"\bmk[a-z0-9]{8}\b", item.get("description") or ""):
@@ -164,13 +164,33 @@ class Cluster:
                     counts[marker] += 1
         return counts
 
-    def wait_delivered(self, markers: set[str], timeout: float) -> dict[str, int]:
-        """Wait until every marker is on the backend (outbox retries); the final counts."""
+    def delivered(self, references: set[str]) -> set[str]:
+        """The references residents were told that reached the City's backend.
+
+        A request number ("1-…") must be on the backend; a local reference ("Q-…", the backend
+        was down) must have been sent by the outbox, under the number the backend gave it.
+        """
+        on_backend = {item["service_request_id"] for item in self.backend_requests()}
+        queued = sorted(ref for ref in references if ref.startswith("Q-"))
+        sent: dict[str, str] = {}
+        if queued:
+            import psycopg
+
+            with psycopg.connect(self.env["STATE_DB_URL"]) as conn:
+                rows = conn.execute(
+                    "SELECT local_ref, service_request_id FROM outbox WHERE local_ref = ANY(%s)",
+                    (queued,),
+                ).fetchall()
+            sent = {ref: request_id for ref, request_id in rows if request_id}
+        return {ref for ref in references if sent.get(ref, ref) in on_backend}
+
+    def wait_delivered(self, references: set[str], timeout: float) -> set[str]:
+        """Wait until every reference is delivered (outbox retries); those delivered."""
         deadline = time.monotonic() + timeout
         while True:
-            counts = self.filed_per_marker(markers)
-            if all(counts.values()) or time.monotonic() > deadline:
-                return counts
+            done = self.delivered(references)
+            if done == references or time.monotonic() > deadline:
+                return done
             time.sleep(1)
 
 
@@ -311,32 +331,41 @@ def start_cluster(
                 service.start()
                 if service.name == "redis":
                     _wait_tcp(ports["redis"], 10)
-            # the replicas load their model side by side
-            for service in rasa_services:
+            # The first replica creates the tracker store's tables on the fresh database (two
+            # creating them at once collide in PostgreSQL's catalogue); the others then load
+            # their model side by side with it.
+            for index, service in enumerate(rasa_services):
                 cluster.services[service.name] = service
                 service.health_url, url = "", service.health_url
                 service.start()
                 service.health_url = url
+                if index == 0:
+                    _wait_replica(service, model=False)
             for service in rasa_services:
-                _wait_model(service)
+                _wait_replica(service)
             yield cluster
         finally:
             for service in reversed(list(cluster.services.values())):
                 service.stop()
 
 
-def _wait_model(service: Service) -> None:
+def _wait_replica(service: Service, model: bool = True) -> None:
+    """Wait until a Rasa replica has loaded its model.
+
+    ``model=False``: until it answers HTTP at all (its tracker store is set up by then).
+    """
     deadline = time.monotonic() + service.startup_timeout
     while time.monotonic() < deadline:
         if service.process is not None and service.process.poll() is not None:
             raise RuntimeError(f"{service.name} exited with {service.process.returncode}")
         try:
-            if "model_file" in httpx.get(service.health_url, timeout=3).text:
+            reply = httpx.get(service.health_url, timeout=3)
+            if not model or "model_file" in reply.text:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.5)
-    raise TimeoutError(f"{service.name} did not load its model in {service.startup_timeout} s")
+    raise TimeoutError(f"{service.name} not ready in {service.startup_timeout} s")
 
 
 # --- residents ------------------------------------------------------------------------------
@@ -391,7 +420,9 @@ class Tally:
         self, cluster: Cluster, duration: float, delivered_within: float = 90
     ) -> dict[str, Any]:
         """The figures of a run (waits for the outbox to deliver every confirmed request)."""
-        counts = cluster.wait_delivered(set(self.confirmed), delivered_within)
+        references = set(self.confirmed.values())
+        delivered = cluster.wait_delivered(references, delivered_within)
+        counts = cluster.filed_per_marker(set(self.confirmed))
         latencies = sorted(self.latencies()) or [0.0]
         return {
             "conversations": len(self.sent_ok),
@@ -404,9 +435,9 @@ class Tally:
             "longest_stuck_s": round(max((t.stuck_for for t in self.turns), default=0.0), 1),
             "slowest_turn_s": round(max(latencies), 1),
             "confirmed": len(self.confirmed),
-            "delivered_once": sum(1 for n in counts.values() if n == 1),
+            "delivered": len(delivered),
             "duplicates": sum(n - 1 for n in counts.values() if n > 1),
-            "not_delivered": sum(1 for n in counts.values() if n == 0),
+            "not_delivered": len(references - delivered),
             "throughput_msg_s": round(len(latencies) / duration, 2) if duration else 0.0,
             "p50_s": round(statistics.median(latencies), 3),
             "p95_s": round(latencies[int(0.95 * (len(latencies) - 1))], 3),

@@ -159,7 +159,7 @@ def table(results: dict[str, Any]) -> str:
     """The figures as a text table, one column per phase."""
     phases = [name for name in ("load10", "load30", "faults") if name in results]
     rows = ["conversations", "messages", "answered", "lost", "empty_replies", "apologies",
-            "unanswered", "longest_stuck_s", "slowest_turn_s", "confirmed", "delivered_once",
+            "unanswered", "longest_stuck_s", "slowest_turn_s", "confirmed", "delivered",
             "duplicates", "not_delivered", "throughput_msg_s", "p50_s", "p95_s"]
     lines = [f"{'':22}" + "".join(f"{name:>12}" for name in phases)]
     for row in rows:

@@ -59,7 +59,7 @@ def test_double_taps_on_two_replicas_lose_nothing_and_file_each_request_once(
     assert summary["lost"] == 0
     assert summary["empty_replies"] == 0 and summary["apologies"] == 0
     assert summary["duplicates"] == 0 and summary["not_delivered"] == 0
-    assert summary["delivered_once"] == 4
+    assert summary["delivered"] == 4
 
 
 def test_stop_on_one_replica_holds_on_the_other(cluster: Cluster) -> None:
