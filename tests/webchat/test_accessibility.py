@@ -14,7 +14,8 @@ from tests.webchat.widget import Widget
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser, pytest.mark.slow]
 
-GRAFFITI = "there is graffiti at 200 N Spring St"  # names no surface: the surface step shows its buttons
+# Names no surface, so the surface step shows its buttons.
+GRAFFITI = "there is graffiti at 200 N Spring St"
 SURFACES = ["Wall", "Fence", "Sign", "Sidewalk", "Pole", "Other"]
 
 CONTRAST_JS = """
