@@ -25,11 +25,12 @@ def get_open311_client() -> Open311Client:
 
 @lru_cache(maxsize=1)
 def get_outbox() -> Outbox:
-    """The durable outbox in front of the Open311 backend (OUTBOX_DB)."""
+    """The durable outbox in front of the Open311 backend (``STATE_DB_URL``, else OUTBOX_DB)."""
     from connectors.open311.outbox import Outbox
     from connectors.open311.settings import get_settings
+    from connectors.storage import state_db_url
 
-    return Outbox(get_settings().outbox_db, get_open311_client())
+    return Outbox(state_db_url(get_settings().outbox_db, "the outbox"), get_open311_client())
 
 
 @lru_cache(maxsize=1)

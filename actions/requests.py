@@ -14,6 +14,7 @@ from actions.forms import NO_DESCRIPTION, attribute_slots, contact_fields
 from actions.location import LOCATION_SLOTS
 from connectors.open311.errors import Open311Error, Open311ServiceError
 from connectors.open311.models import ServiceRequestDraft
+from connectors.open311.outbox import confirmation_key
 
 # Every slot the form fills; cleared once a request is filed or cancelled.
 FORM_SLOTS = (
@@ -54,6 +55,17 @@ def build_draft(tracker: Tracker) -> ServiceRequestDraft:
     )
 
 
+def confirmation_key_of(tracker: Tracker, draft: ServiceRequestDraft) -> str:
+    """The outbox key of this confirmation: conversation, confirming turn and request.
+
+    A turn that was cancelled (the client timed out or hung up, a replica was killed) is not
+    saved, so the resident's next "yes" — on any replica — is the same turn of the same
+    conversation, gets the same key and reuses the request already filed.
+    """
+    turn = sum(1 for event in tracker.events if event.get("event") == "user")
+    return confirmation_key(tracker.sender_id, turn, draft)
+
+
 class ActionSubmitServiceRequest(Action):
     """Files the confirmed request through the outbox and tells the resident what happens next."""
 
@@ -71,8 +83,9 @@ class ActionSubmitServiceRequest(Action):
         if tracker.get_slot("confirm_request") != "yes":
             return reset_form()
         outbox = self._outbox or get_outbox()
+        draft = build_draft(tracker)
         try:
-            result = await outbox.submit(build_draft(tracker))
+            result = await outbox.submit(draft, confirmation_key_of(tracker, draft))
         except Open311ServiceError as error:
             dispatcher.utter_message(response="utter_request_rejected", reason=error.description)
             return reset_form()

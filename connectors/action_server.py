@@ -2,7 +2,7 @@
 
 rasa-sdk has no authentication: anyone who reaches its port can post a hand-written tracker to
 ``/webhook`` and have an action file a City request that staff never see. This module serves
-the same app with, in front of every route but ``/health``:
+the same app with, in front of every route but ``/health`` and ``/ready``:
 
 * a shared secret, ``ACTION_SERVER_TOKEN`` (``.env``): the Rasa server sends it as
   ``Authorization: Bearer <token>`` (``action_endpoint.headers`` in ``bot/endpoints*.yml``);
@@ -15,12 +15,17 @@ the same app with, in front of every route but ``/health``:
 It listens on 127.0.0.1 by default. In production run it on a private network that only the
 Rasa servers can reach (a Kubernetes NetworkPolicy or a security group), and keep the token.
 
+Probes: ``GET /health`` (liveness: the process answers) and ``GET /ready`` (readiness: 200 once
+the knowledge-base index is loaded, in a thread at start-up, so the first question of a new
+process neither blocks the event loop nor fails a balancer's health check; 503 before).
+
 Run: ``python -m connectors.action_server --actions actions --port 5055``.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hmac
 import logging
 import os
@@ -32,13 +37,15 @@ from typing import Any
 
 from sanic import HTTPResponse, Request, Sanic, response
 
+from connectors.storage import StorageConfigError
+
 __all__ = ["MAX_BODY_BYTES", "MAX_INFLATED_BYTES", "create_app", "main"]
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 MAX_INFLATED_BYTES = 64 * 1024 * 1024
-_OPEN_PATHS = frozenset({"/health"})
+_OPEN_PATHS = frozenset({"/health", "/ready"})
 
 
 def authorized(header: str | None, token: bytes) -> bool:
@@ -111,7 +118,32 @@ def create_app(actions_package: str = "actions", token: str | None = None) -> Sa
     app: Sanic[Any, Any] = create_app_for_serve(executor, cors_origins=None)
     app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
     app.on_request(partial(_guard, secret.strip().encode("utf-8")), priority=100)
+    app.ctx.readiness = {"status": "loading"}
+
+    @app.get("/ready")
+    async def ready(request: Request) -> HTTPResponse:
+        state: dict[str, str] = request.app.ctx.readiness
+        return response.json(state, status=200 if state["status"] == "ready" else 503)
+
+    @app.after_server_start
+    async def warm_up(app: Sanic[Any, Any], _: Any) -> None:
+        app.add_task(_load_resources(app))
+
     return app
+
+
+async def _load_resources(app: Sanic[Any, Any]) -> None:
+    """Load the knowledge-base index off the event loop; then the server is ready."""
+    from actions.deps import get_retriever
+
+    try:
+        await asyncio.to_thread(get_retriever)
+    except Exception as error:  # not ready, and says why; /health still answers
+        logger.exception("knowledge index not loaded")
+        app.ctx.readiness = {"status": "failed", "error": str(error)[:200]}
+        return
+    app.ctx.readiness = {"status": "ready"}
+    logger.info("action server ready: knowledge index loaded")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -128,7 +160,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     utils.update_sanic_log_level()
     try:
         app = create_app(args.actions)
-    except ValueError as error:
+        from actions.deps import get_outbox
+
+        get_outbox()  # the outbox's database: a configuration error stops the start-up here
+    except (ValueError, StorageConfigError) as error:
         print(f"action server: {error}", file=sys.stderr)
         return 2
     app.prepare(host=args.host, port=args.port, single_process=True, motd=False)

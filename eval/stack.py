@@ -60,7 +60,9 @@ def wait_http(url: str, timeout: float, process: subprocess.Popen[bytes] | None 
 
 
 def latest_model() -> Path:
-    """The newest trained model (`make model` trains it)."""
+    """The newest trained model (`make model` trains it), or ``RASA_TEST_MODEL`` when set."""
+    if os.environ.get("RASA_TEST_MODEL"):
+        return Path(os.environ["RASA_TEST_MODEL"]).resolve()
     models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     if not models:
         raise FileNotFoundError("No trained Rasa model in models/: run `make model`.")
@@ -164,6 +166,33 @@ def new_sender(prefix: str = "test") -> str:
     """A fresh conversation id."""
     return f"{prefix}-{secrets.token_hex(6)}"
 
+
+
+PG_ADMIN_DSN = os.environ.get("SCALE_PG_DSN", "host=127.0.0.1 port=5432 user=postgres")
+
+
+@contextmanager
+def fresh_database(prefix: str = "scale") -> Iterator[str]:
+    """A new, empty PostgreSQL database on the local server (its name); dropped afterwards."""
+    import psycopg
+
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield name
+    finally:
+        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (name,),
+            )
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def database_url(name: str) -> str:
+    """The URL of a database of the local PostgreSQL server (trust authentication)."""
+    return f"postgresql://postgres@127.0.0.1:5432/{name}"
 
 
 def pinned_endpoints(workdir: Path, source: str) -> Path:

@@ -40,6 +40,9 @@ class Open311Settings(BaseSettings):
         outbox_db: SQLite file of the outbox (``OUTBOX_DB``).
         outbox_poll_seconds: Pause between two delivery passes of the worker
             (``OUTBOX_POLL_SECONDS``).
+        outbox_probe_port: Port of the worker's ``/health``, ``/ready`` and ``/metrics``
+            (``OUTBOX_PROBE_PORT``; unset: no probe server).
+        outbox_probe_host: Interface of that server (``OUTBOX_PROBE_HOST``).
     """
 
     model_config = _CONFIG
@@ -51,6 +54,10 @@ class Open311Settings(BaseSettings):
     jurisdiction_id: str = Field(default="lacity.org", validation_alias="OPEN311_JURISDICTION_ID")
     outbox_db: Path = Field(default=Path("var/outbox.db"), validation_alias="OUTBOX_DB")
     outbox_poll_seconds: float = Field(default=5.0, gt=0, validation_alias="OUTBOX_POLL_SECONDS")
+    outbox_probe_port: int | None = Field(
+        default=None, ge=0, le=65535, validation_alias="OUTBOX_PROBE_PORT"
+    )
+    outbox_probe_host: str = Field(default="127.0.0.1", validation_alias="OUTBOX_PROBE_HOST")
 
 
 class Open311ServerSettings(BaseSettings):

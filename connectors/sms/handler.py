@@ -129,7 +129,7 @@ class SMSWebhookHandler:
         reply_mode: ReplyMode = "twiml",
         max_segments: int = 3,
         options_max_age: float = 3600.0,
-        duplicate_wait: float = 10.0,
+        duplicate_wait: float = 14.0,
         turn_timeout: float = 12.0,
         limiter: RateLimiter | None = None,
         rate_limit: str = DEFAULT_RATE_LIMIT,
@@ -173,7 +173,12 @@ class SMSWebhookHandler:
             return _plain(400, f"bad request: {exc}")
 
         if not self.store.claim(inbound.message_id):
-            return await self._repeated(inbound.message_id)
+            repeated = await self._repeated(inbound.message_id)
+            if repeated is not None:
+                return repeated
+            # The first delivery never finished: its replica died mid-turn (a live one answers
+            # within turn_timeout). This delivery took the claim over and processes it.
+            logger.warning("sms.webhook.taken_over", extra={"message_id": inbound.message_id})
         try:
             reply = await self._process(inbound, bot)
         except BaseException:
@@ -184,14 +189,21 @@ class SMSWebhookHandler:
         )
         return reply
 
-    async def _repeated(self, message_id: str) -> HTTPReply:
-        """The reply stored for a message id, waiting a little if it is still in progress."""
+    async def _repeated(self, message_id: str) -> HTTPReply | None:
+        """The reply stored for a message id, waiting a little if it is still in progress.
+
+        Returns:
+            The stored reply; or None when the first delivery's claim went stale while
+            waiting (see :class:`SMSStore`) and this delivery took it over.
+        """
         deadline = time.monotonic() + self.duplicate_wait
         while True:
             stored = self.store.stored_reply(message_id)
             if stored is not None:
                 logger.info("sms.webhook.duplicate", extra={"message_id": message_id})
                 return HTTPReply(stored.status, stored.body, stored.content_type)
+            if self.store.claim(message_id):
+                return None
             if time.monotonic() >= deadline:
                 return self.gateway.render_reply([])
             await asyncio.sleep(0.1)
@@ -240,7 +252,7 @@ class SMSWebhookHandler:
         turn = asyncio.ensure_future(bot(UserTurn(text, sender, inbound.message_id, metadata)))
         try:
             messages = await asyncio.wait_for(asyncio.shield(turn), self.turn_timeout)
-        except TimeoutError:
+        except asyncio.TimeoutError:  # not the built-in TimeoutError on Python 3.10 (Rasa's)
             # The turn goes on (cancelling it mid-action could half-file a request); its
             # reply is dropped and the resident texts again.
             logger.warning("sms.bot.slow", extra={"sender": _masked(sender)})
@@ -252,6 +264,9 @@ class SMSWebhookHandler:
             return await self._say(sender, [bilingual("unavailable")])
 
         texts, options = self._render(messages)
+        if not texts:  # the turn failed silently (an action server died mid-turn): never silent
+            logger.warning("sms.bot.silent", extra={"sender": _masked(sender)})
+            return await self._say(sender, [bilingual("unavailable")])
         self.store.save_options(sender, [(option.title, option.payload) for option in options])
         return await self._say(sender, texts)
 

@@ -1,31 +1,37 @@
-"""SQLite state of the SMS channel: opt-outs, processed messages, last numbered options.
+"""State of the SMS channel: opt-outs, processed messages, last numbered options.
 
-One file (``SMS_DB``, default ``var/sms.db``) holds three tables:
+One database holds three tables: a SQLite file in the embedded default (``SMS_DB``, default
+``var/sms.db``), PostgreSQL shared by every Rasa replica in the production profile
+(``STATE_DB_URL``; with ``APP_PROFILE=production`` it is required, see
+:mod:`connectors.storage`). A STOP received by one replica is then honoured by all of them,
+and a message delivered twice to two replicas is processed once.
 
 * ``opt_outs``: one row per phone number that sent STOP (or PARA), with the keyword's
   language; START removes the row.
 * ``deliveries``: one row per provider message id. The first delivery of a message *claims*
-  the id with an INSERT (atomic in SQLite, so of two concurrent deliveries exactly one wins),
-  processes it and stores the HTTP reply; any later delivery of that id gets the stored reply.
+  the id with an INSERT (atomic on both databases, so of two concurrent deliveries exactly one
+  wins), processes it and stores the HTTP reply; any later delivery of that id gets the stored
+  reply.
 * ``options``: the numbered choices last sent to each number, so "2" can be mapped back.
 
-Every call opens its own short connection, so one :class:`SMSStore` may be shared by all
-requests; WAL mode lets readers and the single writer proceed together.
+Every call is one short transaction, so one :class:`SMSStore` may be shared by all requests.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from connectors.files import private_file
+from sqlalchemy.exc import SQLAlchemyError
+
 from connectors.sms.errors import SMSStoreError
+from connectors.storage import Database, state_db_url
 
 DEFAULT_DB_PATH = "var/sms.db"
 
@@ -33,12 +39,12 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS opt_outs (
     phone TEXT PRIMARY KEY,
     language TEXT NOT NULL,
-    opted_out_at REAL NOT NULL
+    opted_out_at DOUBLE PRECISION NOT NULL
 );
 CREATE TABLE IF NOT EXISTS deliveries (
     message_id TEXT PRIMARY KEY,
     state TEXT NOT NULL CHECK (state IN ('processing', 'done')),
-    claimed_at REAL NOT NULL,
+    claimed_at DOUBLE PRECISION NOT NULL,
     status INTEGER,
     content_type TEXT,
     body TEXT
@@ -46,8 +52,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
 CREATE TABLE IF NOT EXISTS options (
     phone TEXT PRIMARY KEY,
     options TEXT NOT NULL,
-    saved_at REAL NOT NULL
-);
+    saved_at DOUBLE PRECISION NOT NULL
+)
 """
 
 
@@ -70,35 +76,49 @@ def db_path_from_env() -> Path:
 
 
 class SMSStore:
-    """Persistent state of the SMS channel in one SQLite file.
+    """Persistent state of the SMS channel.
 
     Args:
-        path: the database file; None reads ``SMS_DB`` (default ``var/sms.db``). Parent
-            directories are created.
-        stale_after: seconds after which an unfinished claim (a crash mid-processing) may be
-            claimed again by a new delivery.
+        path: the SQLite file; None reads ``STATE_DB_URL`` (shared database), else ``SMS_DB``
+            (default ``var/sms.db``). A URL (``postgresql://…``, ``sqlite:///…``) is used as it
+            is. Parent directories of a SQLite file are created.
+        stale_after: seconds after which an unfinished claim may be claimed again by a new
+            delivery. A live replica finishes every message within the channel's 12 s turn
+            budget (a slow turn is answered "taking longer" and completed), so a claim still
+            unfinished after 13 s belongs to a replica that died mid-turn.
+
+    Raises:
+        connectors.storage.StorageConfigError: ``APP_PROFILE=production`` without
+            ``STATE_DB_URL``.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, stale_after: float = 120.0):
-        self.path = Path(path) if path is not None else db_path_from_env()
+    def __init__(self, path: str | os.PathLike[str] | None = None, stale_after: float = 13.0):
+        if path is None:
+            url = state_db_url(db_path_from_env(), "the SMS channel's opt-outs and deliveries")
+        else:
+            url = str(path) if "://" in str(path) else f"sqlite:///{path}"
+        self.path = Path(url.split("///", 1)[1]) if url.startswith("sqlite") else None
         self.stale_after = stale_after
-        private_file(self.path)  # phone numbers: owner only
-        with self._connect() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
+        try:
+            self.db = Database(url)
+            self.db.create(_SCHEMA)
+        except SQLAlchemyError as exc:
+            raise SMSStoreError(f"cannot open the SMS store: {exc}") from exc
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _errors(self) -> Iterator[None]:
         try:
-            conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise SMSStoreError(f"cannot open {self.path}: {exc}") from exc
-        try:
-            yield conn
-        except sqlite3.Error as exc:
-            raise SMSStoreError(f"{self.path}: {exc}") from exc
-        finally:
-            conn.close()
+            yield
+        except SQLAlchemyError as exc:
+            raise SMSStoreError(f"SMS store ({self.db.where}): {exc}") from exc
+
+    def _execute(self, sql: str, params: dict[str, Any]) -> int:
+        with self._errors():
+            return self.db.execute(sql, params)
+
+    def _rows(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        with self._errors():
+            return self.db.rows(sql, params)
 
     # -- opt-out -------------------------------------------------------------------------
 
@@ -109,12 +129,11 @@ class SMSStore:
             phone: the number, as the provider sends it (E.164).
             language: the language of the keyword, remembered for the START confirmation.
         """
-        with self._connect() as conn:
-            conn.execute(
-                "INSERT INTO opt_outs (phone, language, opted_out_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (phone) DO UPDATE SET language = excluded.language",
-                (phone, language, time.time()),
-            )
+        self._execute(
+            "INSERT INTO opt_outs (phone, language, opted_out_at) VALUES (:phone, :lang, :now)"
+            " ON CONFLICT (phone) DO UPDATE SET language = excluded.language",
+            {"phone": phone, "lang": language, "now": time.time()},
+        )
 
     def opt_in(self, phone: str) -> str | None:
         """Record START from a phone number.
@@ -125,11 +144,10 @@ class SMSStore:
         Returns:
             The language of the number's opt-out, or None when it had not opted out.
         """
-        with self._connect() as conn:
-            row = conn.execute(
-                "DELETE FROM opt_outs WHERE phone = ? RETURNING language", (phone,)
-            ).fetchone()
-        return None if row is None else str(row[0])
+        rows = self._rows(
+            "DELETE FROM opt_outs WHERE phone = :phone RETURNING language", {"phone": phone}
+        )
+        return str(rows[0]["language"]) if rows else None
 
     def is_opted_out(self, phone: str) -> bool:
         """Whether a phone number has opted out and not opted back in.
@@ -140,9 +158,7 @@ class SMSStore:
         Returns:
             True when no reply may be sent to it.
         """
-        with self._connect() as conn:
-            row = conn.execute("SELECT 1 FROM opt_outs WHERE phone = ?", (phone,)).fetchone()
-        return row is not None
+        return bool(self._rows("SELECT 1 FROM opt_outs WHERE phone = :phone", {"phone": phone}))
 
     # -- deliveries ------------------------------------------------------------------------
 
@@ -160,14 +176,16 @@ class SMSStore:
             being processed (see :meth:`stored_reply`).
         """
         now = time.time()
-        with self._connect() as conn:
-            cursor = conn.execute(
-                "INSERT INTO deliveries (message_id, state, claimed_at) VALUES (?, 'processing', ?)"
+        return (
+            self._execute(
+                "INSERT INTO deliveries (message_id, state, claimed_at)"
+                " VALUES (:id, 'processing', :now)"
                 " ON CONFLICT (message_id) DO UPDATE SET claimed_at = excluded.claimed_at"
-                " WHERE deliveries.state = 'processing' AND deliveries.claimed_at < ?",
-                (message_id, now, now - self.stale_after),
+                " WHERE deliveries.state = 'processing' AND deliveries.claimed_at < :stale",
+                {"id": message_id, "now": now, "stale": now - self.stale_after},
             )
-            return cursor.rowcount == 1
+            == 1
+        )
 
     def complete(self, message_id: str, reply: StoredReply) -> None:
         """Store the reply of a claimed message id; later deliveries get it.
@@ -176,12 +194,12 @@ class SMSStore:
             message_id: the claimed id.
             reply: the HTTP reply that was returned.
         """
-        with self._connect() as conn:
-            conn.execute(
-                "UPDATE deliveries SET state = 'done', status = ?, content_type = ?, body = ?"
-                " WHERE message_id = ?",
-                (reply.status, reply.content_type, reply.body, message_id),
-            )
+        self._execute(
+            "UPDATE deliveries SET state = 'done', status = :status, content_type = :type,"
+            " body = :body WHERE message_id = :id",
+            {"status": reply.status, "type": reply.content_type, "body": reply.body,
+             "id": message_id},
+        )
 
     def release(self, message_id: str) -> None:
         """Drop an unfinished claim so a redelivery processes the message again.
@@ -189,11 +207,10 @@ class SMSStore:
         Args:
             message_id: the claimed id.
         """
-        with self._connect() as conn:
-            conn.execute(
-                "DELETE FROM deliveries WHERE message_id = ? AND state = 'processing'",
-                (message_id,),
-            )
+        self._execute(
+            "DELETE FROM deliveries WHERE message_id = :id AND state = 'processing'",
+            {"id": message_id},
+        )
 
     def stored_reply(self, message_id: str) -> StoredReply | None:
         """The reply stored for a processed message id.
@@ -204,15 +221,17 @@ class SMSStore:
         Returns:
             The reply, or None while the message is unknown or still being processed.
         """
-        with self._connect() as conn:
-            row = conn.execute(
-                "SELECT status, content_type, body FROM deliveries"
-                " WHERE message_id = ? AND state = 'done'",
-                (message_id,),
-            ).fetchone()
-        if row is None:
+        rows = self._rows(
+            "SELECT status, content_type, body FROM deliveries"
+            " WHERE message_id = :id AND state = 'done'",
+            {"id": message_id},
+        )
+        if not rows:
             return None
-        return StoredReply(status=int(row[0]), content_type=str(row[1]), body=str(row[2]))
+        row = rows[0]
+        return StoredReply(
+            status=int(row["status"]), content_type=str(row["content_type"]), body=str(row["body"])
+        )
 
     # -- numbered options ------------------------------------------------------------------
 
@@ -223,16 +242,16 @@ class SMSStore:
             phone: the number.
             options: (title, payload) pairs, in the order they were numbered.
         """
-        with self._connect() as conn:
-            if not options:
-                conn.execute("DELETE FROM options WHERE phone = ?", (phone,))
-                return
-            conn.execute(
-                "INSERT INTO options (phone, options, saved_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (phone) DO UPDATE SET options = excluded.options,"
-                " saved_at = excluded.saved_at",
-                (phone, json.dumps([list(pair) for pair in options]), time.time()),
-            )
+        if not options:
+            self._execute("DELETE FROM options WHERE phone = :phone", {"phone": phone})
+            return
+        self._execute(
+            "INSERT INTO options (phone, options, saved_at) VALUES (:phone, :options, :now)"
+            " ON CONFLICT (phone) DO UPDATE SET options = excluded.options,"
+            " saved_at = excluded.saved_at",
+            {"phone": phone, "options": json.dumps([list(pair) for pair in options]),
+             "now": time.time()},
+        )
 
     def load_options(self, phone: str, max_age: float | None = None) -> list[tuple[str, str]]:
         """The numbered options last sent to a number.
@@ -244,10 +263,9 @@ class SMSStore:
         Returns:
             (title, payload) pairs; empty when none (or too old).
         """
-        with self._connect() as conn:
-            row = conn.execute(
-                "SELECT options, saved_at FROM options WHERE phone = ?", (phone,)
-            ).fetchone()
-        if row is None or (max_age is not None and time.time() - float(row[1]) > max_age):
+        rows = self._rows(
+            "SELECT options, saved_at FROM options WHERE phone = :phone", {"phone": phone}
+        )
+        if not rows or (max_age is not None and time.time() - float(rows[0]["saved_at"]) > max_age):
             return []
-        return [(str(title), str(payload)) for title, payload in json.loads(row[0])]
+        return [(str(title), str(payload)) for title, payload in json.loads(rows[0]["options"])]

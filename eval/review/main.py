@@ -19,6 +19,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from connectors.http_limits import BodySizeLimitMiddleware
@@ -119,6 +121,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.throttle = SignInThrottle(
         settings, RateLimiter(settings.rate_limit_storage, "review-login")
     )
+
+    @app.get("/health", include_in_schema=False)
+    def health() -> dict[str, str]:
+        """Liveness probe: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/ready", include_in_schema=False)
+    def ready() -> JSONResponse:
+        """Readiness probe: 200 when the review and tracker databases answer, 503 otherwise."""
+        try:
+            for engine in (review_engine, tracker.engine):
+                with engine.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+        except SQLAlchemyError as error:
+            return JSONResponse({"status": "unavailable", "error": str(error)[:200]}, 503)
+        return JSONResponse({"status": "ready"})
 
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     app.include_router(pages_router)

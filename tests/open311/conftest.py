@@ -17,6 +17,7 @@ from .support import (
     API_KEY,
     JURISDICTION,
     LostResponseProxy,
+    Posts,
     RecordedServer,
     RunningServer,
     free_port,
@@ -93,3 +94,23 @@ def lost_response_proxy() -> Iterator[Callable[[int], LostResponseProxy]]:
     yield start
     for proxy in proxies:
         proxy.close()
+
+
+@pytest.fixture
+def posts() -> Posts:
+    return Posts()
+
+
+@pytest.fixture
+async def make_client(posts: Posts) -> AsyncIterator[Callable[[str], Open311Client]]:
+    clients: list[Open311Client] = []
+
+    def make(base_url: str) -> Open311Client:
+        http = httpx.AsyncClient(event_hooks={"request": [posts]})
+        client = Open311Client(base_url, API_KEY, "lacity.org", timeout=5, http=http)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client._http.aclose()

@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 
@@ -201,3 +202,14 @@ class LostResponseProxy:
         except OSError:
             pass
         self._listener.close()
+
+
+class Posts:
+    """Counts the POSTs that leave the process (an httpx event hook, no mocking)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def __call__(self, request: httpx.Request) -> None:
+        if request.method == "POST":
+            self.count += 1

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -19,7 +19,7 @@ from connectors.open311.client import Open311Client
 from connectors.open311.errors import Open311ServiceError
 from connectors.open311.outbox import LOCAL_REF_ALPHABET, Outbox, ServiceRequestDraft, run_worker
 
-from .support import API_KEY, LostResponseProxy, RecordedServer, RunningServer, free_port
+from .support import API_KEY, LostResponseProxy, Posts, RecordedServer, RunningServer, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 LOCAL_REF = re.compile(rf"^Q-[{LOCAL_REF_ALPHABET}]{{6}}$")
@@ -30,37 +30,6 @@ DRAFT = ServiceRequestDraft(
     first_name="María",
     phone="213-555-0100",
 )
-
-
-class Posts:
-    """Counts the POSTs that leave the process (an httpx event hook, no mocking)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    async def __call__(self, request: httpx.Request) -> None:
-        if request.method == "POST":
-            self.count += 1
-
-
-@pytest.fixture
-def posts() -> Posts:
-    return Posts()
-
-
-@pytest.fixture
-async def make_client(posts: Posts) -> AsyncIterator[Callable[[str], Open311Client]]:
-    clients: list[Open311Client] = []
-
-    def make(base_url: str) -> Open311Client:
-        http = httpx.AsyncClient(event_hooks={"request": [posts]})
-        client = Open311Client(base_url, API_KEY, "lacity.org", timeout=5, http=http)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        await client._http.aclose()
 
 
 def server_requests(server: RunningServer) -> list[dict[str, object]]:

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -39,6 +38,7 @@ from eval.stack import (
     Service,
     Stack,
     free_port,
+    fresh_database,
     latest_model,
     new_sender,
     pinned_endpoints,
@@ -46,7 +46,6 @@ from eval.stack import (
 
 ADMIN = ("ana-admin", "correct horse battery staple")
 REVIEWER = ("rey-reviewer", "another long passphrase")
-PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 
 # What residents type. Each script gives the review app one kind of conversation to find.
 FILED_EN = [
@@ -204,18 +203,8 @@ def sqlite_conversations(rasa_stack: Stack) -> Conversations:
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, dropped afterwards."""
-    name = f"review_test_{secrets.token_hex(4)}"
-    with psycopg.connect(PG_DSN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
+    with fresh_database("review_test") as name:
         yield name
-    finally:
-        with psycopg.connect(PG_DSN, autocommit=True) as conn:
-            conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                (name,),
-            )
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
 import httpx
@@ -116,6 +117,21 @@ async def test_concurrent_deliveries_are_processed_once(handler: SMSWebhookHandl
     replies = await asyncio.gather(*(handler.handle(signed(form), slow_bot) for _ in range(3)))
     assert calls == 1
     assert all(texts(reply) == ["Filed as request 1-234"] for reply in replies)
+
+
+async def test_a_delivery_retried_after_its_replica_died_is_answered(
+    gateway: TwilioGateway, tmp_path: Path
+) -> None:
+    # Replica A claimed the message, then was killed mid-turn; the balancer sent the same
+    # delivery to replica B (same database), which waits, takes the claim over and answers.
+    store = SMSStore(tmp_path / "sms.db", stale_after=0.5)
+    replica_b = SMSWebhookHandler(gateway, store, duplicate_wait=3.0)
+    form = twilio_form("I want to report graffiti")
+    assert store.claim(form["MessageSid"])  # replica A, never completed
+    bot = FakeBot(lambda turn: [{"text": "What is the address?"}])
+    reply = await replica_b.handle(signed(form), bot)
+    assert texts(reply) == ["What is the address?"]
+    assert len(bot.turns) == 1
 
 
 async def test_failed_processing_releases_the_claim(handler: SMSWebhookHandler) -> None:

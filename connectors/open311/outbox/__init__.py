@@ -4,7 +4,7 @@ See :mod:`connectors.open311.outbox.core` for the row states.
 """
 
 from ..models import ServiceRequestDraft
-from .core import Outbox, OutboxEntry, SubmitResult
+from .core import Outbox, OutboxEntry, SubmitResult, confirmation_key
 from .store import LOCAL_REF_ALPHABET, new_local_ref
 from .worker import run_worker
 
@@ -14,6 +14,7 @@ __all__ = [
     "OutboxEntry",
     "ServiceRequestDraft",
     "SubmitResult",
+    "confirmation_key",
     "new_local_ref",
     "run_worker",
 ]

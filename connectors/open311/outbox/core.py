@@ -1,9 +1,13 @@
 """Durable outbox of service requests.
 
-A draft is committed to disk *before* anything is sent, under a fresh idempotency key and a
-short local reference the resident can quote ("Q-7KX2PM"). Sending is then tried once; if the
-backend cannot be reached the row stays ``pending`` and :meth:`Outbox.deliver_pending` retries
-it with exponential backoff and the SAME idempotency key, so the backend never files it twice.
+A draft is committed *before* anything is sent, under an idempotency key and a short local
+reference the resident can quote ("Q-7KX2PM"). The caller passes a key derived from what
+identifies the confirmation (:func:`confirmation_key`: the conversation, the confirming turn and
+the request), so a replayed confirmation — a retried "yes" after a timeout, a disconnect or a
+crash, on any replica — finds the row it stored the first time and never files a second request.
+Sending is then tried once; if the backend cannot be reached the row stays ``pending`` and
+:meth:`Outbox.deliver_pending` retries it with exponential backoff and the SAME idempotency
+key, so the backend never files it twice.
 
 Row states::
 
@@ -13,15 +17,16 @@ Row states::
        └──── 4xx error array ──▶ failed (never retried)
 
 Rows are claimed before sending (see :mod:`.store`), so two workers never send the same row at
-the same moment; a crashed worker's claim expires after ``lease_seconds``.
+the same moment; a crashed worker's claim expires after ``lease_seconds`` (30 s). The table
+lives in a SQLite file (embedded default) or in PostgreSQL (``STATE_DB_URL``, production).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
-import sqlite3
 import time
 import uuid
 from dataclasses import dataclass
@@ -32,9 +37,9 @@ from typing import Any, Literal
 from ..client import Open311Client
 from ..errors import Open311ServiceError, Open311TransportError
 from ..models import ServiceRequestDraft, SubmitResponse
-from .store import OutboxStore
+from .store import OutboxStore, Row
 
-__all__ = ["Outbox", "OutboxEntry", "SubmitResult"]
+__all__ = ["Outbox", "OutboxEntry", "SubmitResult", "confirmation_key"]
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +102,8 @@ class Outbox:
     """Durable, retrying sender of service request drafts.
 
     Args:
-        db_path: SQLite file (created with its parent folders).
+        db: A SQLite file (created with its parent folders) or a database URL
+            (``sqlite:///…``, ``postgresql://…``).
         client: Client of the Open311 backend.
         submit_timeout: Timeout of the immediate attempt in :meth:`submit`, in seconds.
         base_delay: Delay before the first retry; doubles after each failure.
@@ -108,25 +114,35 @@ class Outbox:
 
     def __init__(
         self,
-        db_path: Path | str,
+        db: Path | str,
         client: Open311Client,
         *,
         submit_timeout: float = 5.0,
         base_delay: float = 5.0,
         max_delay: float = 600.0,
-        lease_seconds: float = 120.0,
+        lease_seconds: float = 30.0,
         batch_size: int = 50,
     ) -> None:
-        self.db_path = Path(db_path)
+        url = str(db) if "://" in str(db) else f"sqlite:///{db}"
+        self.db_path = Path(url.split("///", 1)[1]) if url.startswith("sqlite") else None
         self.client = client
         self.submit_timeout = submit_timeout
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.batch_size = batch_size
-        self._store = OutboxStore(self.db_path, lease_seconds=lease_seconds)
+        self._store = OutboxStore(url, lease_seconds=lease_seconds)
+        self.where = self._store.db.where
 
-    async def submit(self, draft: ServiceRequestDraft) -> SubmitResult:
+    async def submit(
+        self, draft: ServiceRequestDraft, idempotency_key: str | None = None
+    ) -> SubmitResult:
         """Store ``draft`` durably, then try to send it once.
+
+        Args:
+            draft: The request.
+            idempotency_key: What identifies this confirmation (:func:`confirmation_key`);
+                a fresh random key when ``None``. Submitting again under a key that has a row
+                sends nothing new: the stored outcome is returned (the same City request).
 
         Returns:
             ``filed`` with the backend's id (or token), or ``queued`` when the backend could not
@@ -137,23 +153,54 @@ class Outbox:
                 ``failed`` and is not retried; tell the resident what to fix.
         """
         claim = uuid.uuid4().hex
-        local_ref, key = await asyncio.to_thread(
-            self._store.insert, draft.service_code, draft.model_dump_json(), claim, time.time()
+        key = idempotency_key or str(uuid.uuid4())
+        row, created = await asyncio.to_thread(
+            self._store.insert, key, draft.service_code, draft.model_dump_json(), claim,
+            time.time(),
         )
+        local_ref = str(row["local_ref"])
+        if not created:
+            logger.info("outbox %s: confirmation replayed, reusing its row", local_ref)
+            return await self._replayed(row, claim)
         outcome = await self._attempt(
             local_ref, key, draft, claim, time.time(), self.submit_timeout
         )
-        if isinstance(outcome, SubmitResponse):
-            return SubmitResult(
-                status="filed",
-                local_ref=local_ref,
-                service_request_id=outcome.service_request_id,
-                token=outcome.token,
-                service_notice=outcome.service_notice,
+        return _result(local_ref, outcome)
+
+    async def _replayed(self, row: Row, claim: str) -> SubmitResult:
+        """The outcome of a row stored by an earlier submission of the same confirmation.
+
+        A pending row nobody is sending is sent now; one another process is sending is
+        awaited for up to ``submit_timeout`` seconds, then reported as queued.
+        """
+        local_ref = str(row["local_ref"])
+        deadline = time.monotonic() + self.submit_timeout
+        while row["status"] == "pending":
+            if await asyncio.to_thread(self._store.claim_row, local_ref, claim, time.time()):
+                draft = ServiceRequestDraft.model_validate_json(row["draft_json"])
+                outcome = await self._attempt(
+                    local_ref, row["idempotency_key"], draft, claim, time.time(),
+                    max(deadline - time.monotonic(), 1.0),
+                )
+                return _result(local_ref, outcome)
+            if time.monotonic() >= deadline:
+                return SubmitResult(status="queued", local_ref=local_ref)
+            await asyncio.sleep(0.2)
+            latest = await asyncio.to_thread(self._store.get, local_ref)
+            row = latest if latest is not None else row
+        if row["status"] == "failed":
+            details = json.loads(row["error_json"] or "{}")
+            raise Open311ServiceError(
+                int(details.get("status_code") or 400),
+                [(int(code), str(text)) for code, text in details.get("errors") or []],
             )
-        if isinstance(outcome, Open311ServiceError):
-            raise outcome
-        return SubmitResult(status="queued", local_ref=local_ref)
+        return SubmitResult(
+            status="filed",
+            local_ref=local_ref,
+            service_request_id=row["service_request_id"],
+            token=row["token"],
+            service_notice=row["service_notice"],
+        )
 
     async def deliver_pending(self, now: datetime | float | None = None) -> int:
         """Send every pending row whose next attempt is due; resolve pending tokens.
@@ -191,6 +238,10 @@ class Outbox:
     def pending_count(self) -> int:
         """Number of rows not yet accepted by the backend."""
         return self._store.pending_count()
+
+    def oldest_pending_age(self) -> float | None:
+        """Seconds the oldest row not yet accepted has waited (``None``: none waits)."""
+        return self._store.oldest_pending_age(time.time())
 
     def delay(self, attempts: int) -> float:
         """Seconds to wait after ``attempts`` failed attempts (5, 10, 20, … up to 600)."""
@@ -238,7 +289,7 @@ class Outbox:
         )
         return response
 
-    async def _resolve_token(self, row: sqlite3.Row, claim: str, now: float) -> None:
+    async def _resolve_token(self, row: Row, claim: str, now: float) -> None:
         local_ref = row["local_ref"]
         try:
             request_id = await self.client.resolve_token(row["token"])
@@ -254,7 +305,42 @@ def _datetime(seconds: Any) -> datetime | None:
     return None if seconds is None else datetime.fromtimestamp(float(seconds), timezone.utc)
 
 
-def _entry(row: sqlite3.Row) -> OutboxEntry:
+def confirmation_key(conversation_id: str, turn: int, draft: ServiceRequestDraft) -> str:
+    """The idempotency key of one confirmation of one request in one conversation.
+
+    Args:
+        conversation_id: The conversation ("sms:+1213…", "web:…").
+        turn: Which user turn confirmed it (the number of user messages the conversation had
+            stored before the confirming one): a "yes" replayed after its turn was lost has
+            the same number, a later request in the same conversation another one.
+        draft: The request, so that a changed request is never mistaken for the same one.
+
+    Returns:
+        A UUID-shaped key, the same on every replica and action server.
+    """
+    digest = hashlib.sha256(
+        "\n".join([conversation_id, str(turn), draft.model_dump_json()]).encode("utf-8")
+    ).hexdigest()
+    return str(uuid.UUID(digest[:32]))
+
+
+def _result(
+    local_ref: str, outcome: SubmitResponse | Open311ServiceError | Open311TransportError
+) -> SubmitResult:
+    if isinstance(outcome, SubmitResponse):
+        return SubmitResult(
+            status="filed",
+            local_ref=local_ref,
+            service_request_id=outcome.service_request_id,
+            token=outcome.token,
+            service_notice=outcome.service_notice,
+        )
+    if isinstance(outcome, Open311ServiceError):
+        raise outcome
+    return SubmitResult(status="queued", local_ref=local_ref)
+
+
+def _entry(row: Row) -> OutboxEntry:
     return OutboxEntry(
         local_ref=row["local_ref"],
         status=row["status"],

@@ -1,27 +1,36 @@
-"""SQLite table of the outbox (standard library ``sqlite3``, WAL, one connection per call).
+"""The ``outbox`` table, on SQLite (embedded default) or PostgreSQL (production profile).
 
 Every method is blocking and short; :class:`~connectors.open311.outbox.core.Outbox` runs them in
-a thread. Rows are claimed with one ``UPDATE … WHERE claimed_until < now`` inside
-``BEGIN IMMEDIATE``, so two workers (threads or processes) never get the same row at once.
+a thread. Both databases run the same SQL through :class:`connectors.storage.Database`. Rows are
+claimed with one ``UPDATE … WHERE claimed_until < now``: on SQLite inside ``BEGIN IMMEDIATE``,
+on PostgreSQL over a ``SELECT … FOR UPDATE SKIP LOCKED``, so two workers (threads, processes or
+machines) never get the same row at once and never wait for each other.
+
+A row is keyed by its idempotency key: inserting a draft under a key that exists returns the
+existing row instead (:meth:`OutboxStore.insert`), which is how a replayed confirmation reuses
+the request it already filed.
 """
 
 from __future__ import annotations
 
 import secrets
-import sqlite3
-import uuid
 from collections.abc import Callable
-from contextlib import AbstractContextManager
-from pathlib import Path
+from typing import Any
 
-from ..sqlite import initialise, transaction
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
-__all__ = ["LOCAL_REF_ALPHABET", "OutboxStore", "new_local_ref"]
+from connectors.storage import Database
+
+__all__ = ["LOCAL_REF_ALPHABET", "OutboxStore", "Row", "new_local_ref"]
+
+Row = dict[str, Any]
 
 # No 0/O, 1/I/L or U: easy to read aloud and to type from an SMS.
 LOCAL_REF_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 _LOCAL_REF_LENGTH = 6
 
+# DOUBLE PRECISION: epoch seconds need more than PostgreSQL's 4-byte REAL (SQLite: REAL).
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
     local_ref TEXT PRIMARY KEY,
@@ -33,17 +42,17 @@ CREATE TABLE IF NOT EXISTS outbox (
     token TEXT,
     service_notice TEXT,
     attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at REAL,
+    next_attempt_at DOUBLE PRECISION,
     claim_id TEXT,
-    claimed_until REAL,
+    claimed_until DOUBLE PRECISION,
     last_error TEXT,
     error_json TEXT,
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
+    created_at DOUBLE PRECISION NOT NULL,
+    updated_at DOUBLE PRECISION NOT NULL
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS outbox_request_id ON outbox (service_request_id);
-CREATE INDEX IF NOT EXISTS outbox_token ON outbox (token);
+CREATE INDEX IF NOT EXISTS outbox_token ON outbox (token)
 """
 
 # Due: pending rows to send, and filed rows whose token still waits for an id.
@@ -60,63 +69,83 @@ def new_local_ref() -> str:
 
 
 class OutboxStore:
-    """The ``outbox`` table in one SQLite file (created with its parent folders).
+    """The ``outbox`` table of one database (a SQLite file is created with its folders).
 
     Args:
-        path: The SQLite file.
+        url: ``sqlite:///path`` or ``postgresql://…``.
         lease_seconds: How long a claim reserves a row.
     """
 
-    def __init__(self, path: Path, *, lease_seconds: float) -> None:
-        self.path = path
+    def __init__(self, url: str, *, lease_seconds: float) -> None:
+        self.db = Database(url)
         self.lease_seconds = lease_seconds
-        initialise(path, _SCHEMA).close()
+        self.db.create(_SCHEMA)
 
-    def _connect(self, *, write: bool = False) -> AbstractContextManager[sqlite3.Connection]:
-        return transaction(self.path, write=write)
+    def insert(
+        self, key: str, service_code: str, draft_json: str, claim: str, now: float
+    ) -> tuple[Row, bool]:
+        """Commit a new pending row claimed by ``claim``, unless ``key`` already has one.
 
-    def insert(self, service_code: str, draft_json: str, claim: str, now: float) -> tuple[str, str]:
-        """Commit a new pending row, claimed by ``claim``; return ``(local_ref, key)``."""
-        key = str(uuid.uuid4())
+        Returns:
+            The row and whether it was created now (``False``: the row stored earlier under
+            ``key``, whatever its state).
+        """
+        params = {
+            "key": key, "code": service_code, "draft": draft_json, "now": now, "claim": claim,
+            "until": now + self.lease_seconds,
+        }
         for _ in range(20):
-            local_ref = new_local_ref()
+            params["ref"] = new_local_ref()
             try:
-                with self._connect(write=True) as conn:
-                    conn.execute(
-                        "INSERT INTO outbox (local_ref, idempotency_key, service_code, draft_json, "
-                        "status, next_attempt_at, claim_id, claimed_until, created_at, updated_at) "
-                        "VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
-                        (
-                            local_ref,
-                            key,
-                            service_code,
-                            draft_json,
-                            now,
-                            claim,
-                            now + self.lease_seconds,
-                            now,
-                            now,
-                        ),
-                    )
-                return local_ref, key
-            except sqlite3.IntegrityError:
+                created = self.db.rows(
+                    "INSERT INTO outbox (local_ref, idempotency_key, service_code, draft_json, "
+                    "status, next_attempt_at, claim_id, claimed_until, created_at, updated_at) "
+                    "VALUES (:ref, :key, :code, :draft, 'pending', :now, :claim, :until, :now, "
+                    ":now) ON CONFLICT (idempotency_key) DO NOTHING RETURNING *",
+                    params,
+                )
+            except IntegrityError:
                 continue  # local_ref collision: draw another one
+            if created:
+                return created[0], True
+            existing = self.db.rows("SELECT * FROM outbox WHERE idempotency_key = :key", params)
+            if existing:
+                return existing[0], False
         raise RuntimeError("could not allocate a unique local reference")
 
-    def claim_due(self, claim: str, now: float, limit: int) -> list[sqlite3.Row]:
-        """Claim up to ``limit`` due rows for ``claim`` and return them."""
-        params = {"claim": claim, "now": now, "until": now + self.lease_seconds}
-        with self._connect(write=True) as conn:
-            conn.execute(
+    def claim_row(self, local_ref: str, claim: str, now: float) -> bool:
+        """Claim one pending row that nobody holds; False when it is held or not pending."""
+        return bool(
+            self.db.execute(
                 "UPDATE outbox SET claim_id = :claim, claimed_until = :until "
-                f"WHERE local_ref IN (SELECT local_ref FROM outbox WHERE {_DUE} "
-                "ORDER BY next_attempt_at LIMIT :limit)",
-                {**params, "limit": limit},
+                "WHERE local_ref = :ref AND status = 'pending' "
+                "AND (claimed_until IS NULL OR claimed_until < :now)",
+                {"claim": claim, "until": now + self.lease_seconds, "ref": local_ref, "now": now},
+            )
+        )
+
+    def get(self, local_ref: str) -> Row | None:
+        """The row of ``local_ref``."""
+        rows = self.db.rows("SELECT * FROM outbox WHERE local_ref = :ref", {"ref": local_ref})
+        return rows[0] if rows else None
+
+    def claim_due(self, claim: str, now: float, limit: int) -> list[Row]:
+        """Claim up to ``limit`` due rows for ``claim`` and return them."""
+        params = {"claim": claim, "now": now, "until": now + self.lease_seconds, "limit": limit}
+        with self.db.transaction(write=True) as conn:
+            conn.execute(
+                text(
+                    "UPDATE outbox SET claim_id = :claim, claimed_until = :until "
+                    f"WHERE local_ref IN (SELECT local_ref FROM outbox WHERE {_DUE} "
+                    f"ORDER BY next_attempt_at LIMIT :limit {self.db.skip_locked()})"
+                ),
+                params,
             )
             rows = conn.execute(
-                "SELECT * FROM outbox WHERE claim_id = :claim ORDER BY next_attempt_at", params
-            ).fetchall()
-        return list(rows)
+                text("SELECT * FROM outbox WHERE claim_id = :claim ORDER BY next_attempt_at"),
+                params,
+            )
+            return [dict(row._mapping) for row in rows]
 
     def mark_filed(
         self,
@@ -129,46 +158,51 @@ class OutboxStore:
         now: float,
     ) -> None:
         """Record the backend's acceptance (not guarded by the claim: the answer is the truth)."""
-        with self._connect(write=True) as conn:
-            conn.execute(
-                "UPDATE outbox SET status = 'filed', service_request_id = ?, token = ?, "
-                "service_notice = ?, attempts = 0, next_attempt_at = ?, claim_id = NULL, "
-                "claimed_until = NULL, last_error = NULL, updated_at = ? "
-                "WHERE local_ref = ? AND status != 'filed'",
-                (service_request_id, token, service_notice, next_attempt_at, now, local_ref),
-            )
+        self.db.execute(
+            "UPDATE outbox SET status = 'filed', service_request_id = :id, token = :token, "
+            "service_notice = :notice, attempts = 0, next_attempt_at = :next, claim_id = NULL, "
+            "claimed_until = NULL, last_error = NULL, updated_at = :now "
+            "WHERE local_ref = :ref AND status != 'filed'",
+            {"id": service_request_id, "token": token, "notice": service_notice,
+             "next": next_attempt_at, "now": now, "ref": local_ref},
+        )
 
     def mark_retry(
         self, local_ref: str, claim: str, error: str, now: float, delay: Callable[[int], float]
     ) -> None:
         """Count a failed attempt, schedule the next one after ``delay(attempts)``, release."""
-        with self._connect(write=True) as conn:
+        params: dict[str, Any] = {"ref": local_ref, "claim": claim}
+        with self.db.transaction(write=True) as conn:
             row = conn.execute(
-                "SELECT attempts FROM outbox WHERE local_ref = ? AND claim_id = ?",
-                (local_ref, claim),
-            ).fetchone()
+                text("SELECT attempts FROM outbox WHERE local_ref = :ref AND claim_id = :claim"),
+                params,
+            ).first()
             if row is None:
                 return  # claim lost (lease expired and another worker took over)
-            attempts = int(row["attempts"]) + 1
+            attempts = int(row[0]) + 1
             conn.execute(
-                "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ?, "
-                "claim_id = NULL, claimed_until = NULL, updated_at = ? "
-                "WHERE local_ref = ? AND claim_id = ? AND status = 'pending'",
-                (attempts, now + delay(attempts), error[:1000], now, local_ref, claim),
+                text(
+                    "UPDATE outbox SET attempts = :attempts, next_attempt_at = :next, "
+                    "last_error = :error, claim_id = NULL, claimed_until = NULL, "
+                    "updated_at = :now "
+                    "WHERE local_ref = :ref AND claim_id = :claim AND status = 'pending'"
+                ),
+                {**params, "attempts": attempts, "next": now + delay(attempts),
+                 "error": error[:1000], "now": now},
             )
 
     def mark_failed(
         self, local_ref: str, claim: str, error: str, error_json: str, now: float
     ) -> None:
         """Mark a refused row as failed for good."""
-        with self._connect(write=True) as conn:
-            conn.execute(
-                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, "
-                "next_attempt_at = NULL, last_error = ?, error_json = ?, claim_id = NULL, "
-                "claimed_until = NULL, updated_at = ? "
-                "WHERE local_ref = ? AND claim_id = ? AND status = 'pending'",
-                (error[:1000], error_json, now, local_ref, claim),
-            )
+        self.db.execute(
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, "
+            "next_attempt_at = NULL, last_error = :error, error_json = :details, "
+            "claim_id = NULL, claimed_until = NULL, updated_at = :now "
+            "WHERE local_ref = :ref AND claim_id = :claim AND status = 'pending'",
+            {"error": error[:1000], "details": error_json, "now": now, "ref": local_ref,
+             "claim": claim},
+        )
 
     def mark_token(
         self,
@@ -179,40 +213,42 @@ class OutboxStore:
         delay: Callable[[int], float],
     ) -> None:
         """Store the id a token resolved to, or schedule another resolution attempt."""
-        with self._connect(write=True) as conn:
+        params: dict[str, Any] = {"ref": local_ref, "claim": claim}
+        with self.db.transaction(write=True) as conn:
             row = conn.execute(
-                "SELECT attempts FROM outbox WHERE local_ref = ? AND claim_id = ?",
-                (local_ref, claim),
-            ).fetchone()
+                text("SELECT attempts FROM outbox WHERE local_ref = :ref AND claim_id = :claim"),
+                params,
+            ).first()
             if row is None:
                 return
-            attempts = int(row["attempts"]) + (request_id is None)
+            attempts = int(row[0]) + (request_id is None)
             conn.execute(
-                "UPDATE outbox SET service_request_id = COALESCE(?, service_request_id), "
-                "attempts = ?, next_attempt_at = ?, claim_id = NULL, claimed_until = NULL, "
-                "updated_at = ? WHERE local_ref = ? AND claim_id = ?",
-                (
-                    request_id,
-                    attempts,
-                    None if request_id is not None else now + delay(attempts + 1),
-                    now,
-                    local_ref,
-                    claim,
+                text(
+                    "UPDATE outbox SET service_request_id = COALESCE(:id, service_request_id), "
+                    "attempts = :attempts, next_attempt_at = :next, claim_id = NULL, "
+                    "claimed_until = NULL, updated_at = :now "
+                    "WHERE local_ref = :ref AND claim_id = :claim"
                 ),
+                {**params, "id": request_id, "attempts": attempts, "now": now,
+                 "next": None if request_id is not None else now + delay(attempts + 1)},
             )
 
-    def find(self, text: str) -> sqlite3.Row | None:
-        """The newest row whose local reference (upper-cased), id or token is ``text``."""
-        with self._connect() as conn:
-            row: sqlite3.Row | None = conn.execute(
-                "SELECT * FROM outbox WHERE local_ref = ? OR service_request_id = ? OR token = ? "
-                "ORDER BY created_at DESC LIMIT 1",
-                (text.upper(), text, text),
-            ).fetchone()
-        return row
+    def find(self, text_: str) -> Row | None:
+        """The newest row whose local reference (upper-cased), id or token is ``text_``."""
+        rows = self.db.rows(
+            "SELECT * FROM outbox WHERE local_ref = :ref OR service_request_id = :text "
+            "OR token = :text ORDER BY created_at DESC LIMIT 1",
+            {"ref": text_.upper(), "text": text_},
+        )
+        return rows[0] if rows else None
 
     def pending_count(self) -> int:
         """Number of pending rows."""
-        with self._connect() as conn:
-            row = conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()
-        return int(row[0])
+        rows = self.db.rows("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'")
+        return int(rows[0]["n"])
+
+    def oldest_pending_age(self, now: float) -> float | None:
+        """Seconds since the oldest pending row was stored (``None``: nothing pending)."""
+        rows = self.db.rows("SELECT MIN(created_at) AS oldest FROM outbox WHERE status = 'pending'")
+        oldest = rows[0]["oldest"]
+        return None if oldest is None else now - float(oldest)

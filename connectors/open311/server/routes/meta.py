@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
-from ..deps import CatalogDep
+from ..deps import CatalogDep, StoreDep
 
 __all__ = ["health_router", "router"]
 
@@ -38,3 +39,13 @@ def discovery(request: Request, catalog: CatalogDep) -> dict[str, Any]:
 def health() -> dict[str, str]:
     """Liveness probe."""
     return {"status": "ok"}
+
+
+@health_router.get("/ready")
+def ready(store: StoreDep) -> JSONResponse:
+    """Readiness probe: 200 when the request database answers, 503 otherwise."""
+    try:
+        store.count()
+    except Exception as error:  # any database failure means "not ready", never a 500
+        return JSONResponse({"status": "unavailable", "error": str(error)[:200]}, 503)
+    return JSONResponse({"status": "ready"})
