@@ -47,11 +47,16 @@ def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield stack
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """A headless Chromium shared by the session: Debian's /usr/bin/chromium driven by
+    """A headless Chromium for one test module: Debian's /usr/bin/chromium driven by
     Playwright (no browser download). Tests that need it are marked ``browser``; without
-    Chromium they are skipped (an error under CI=true)."""
+    Chromium they are skipped (an error under CI=true).
+
+    Module scope, not session: Playwright's sync API keeps an event loop running in the main
+    thread while it is open, and every later test that calls ``asyncio.run`` (the action and
+    SMS handler tests) would fail with "cannot be called from a running event loop".
+    """
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.skip("Chromium is not installed: `make browser`")
     from playwright.sync_api import sync_playwright
