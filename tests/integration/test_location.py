@@ -9,7 +9,6 @@ who cannot give a usable location is offered another way after two tries; a shar
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Any
 
@@ -17,19 +16,9 @@ import httpx
 import pytest
 
 from tests.conftest import Stack, new_sender
+from tests.integration.support import REQUEST_ID, say
 
 pytestmark = pytest.mark.integration
-
-REQUEST_ID = re.compile(r"\b1-\d{7}\b")
-
-
-def say(stack: Stack, sender: str, text: str, *expected: str) -> str:
-    """Sends one message and checks the reply contains every expected fragment."""
-    reply = stack.texts(sender, text)
-    for fragment in expected:
-        assert fragment.lower() in reply.lower(), f"{text!r} → {reply!r} lacks {fragment!r}"
-    return reply
-
 
 def share_pin(stack: Stack, sender: str, lat: float, lon: float, accuracy: float) -> str:
     """What the web chat sends when the resident taps "Use my location"."""

@@ -14,26 +14,9 @@ import httpx
 import pytest
 
 from tests.conftest import Stack, new_sender
+from tests.integration.support import REQUEST_ID, backend_request, say
 
 pytestmark = pytest.mark.integration
-
-REQUEST_ID = re.compile(r"\b1-\d{7}\b")
-
-
-def say(stack: Stack, sender: str, text: str, *expected: str) -> str:
-    """Sends one message and checks the reply contains every expected fragment."""
-    reply = stack.texts(sender, text)
-    for fragment in expected:
-        assert fragment.lower() in reply.lower(), f"{text!r} → {reply!r} lacks {fragment!r}"
-    return reply
-
-
-def backend_request(stack: Stack, request_id: str) -> dict:
-    """The request as the City backend holds it."""
-    reply = httpx.get(f"{stack.open311_url}/requests/{request_id}.json", timeout=10)
-    reply.raise_for_status()
-    return reply.json()[0]
-
 
 def file_with_defaults(stack: Stack, sender: str, spanish: bool = False) -> str:
     """Answers description and contact with "skip", confirms, returns the request number."""

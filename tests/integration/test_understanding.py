@@ -6,25 +6,12 @@ the assertions are what the resident reads and what the City backend ends up hol
 
 from __future__ import annotations
 
-import re
-
-import httpx
 import pytest
 
 from tests.conftest import Stack, new_sender
+from tests.integration.support import REQUEST_ID, backend_request, say
 
 pytestmark = pytest.mark.integration
-
-REQUEST_ID = re.compile(r"\b1-\d{7}\b")
-
-
-def say(stack: Stack, sender: str, text: str, *expected: str) -> str:
-    """Sends one message and checks the reply contains every expected fragment."""
-    reply = stack.texts(sender, text)
-    for fragment in expected:
-        assert fragment.lower() in reply.lower(), f"{text!r} → {reply!r} lacks {fragment!r}"
-    return reply
-
 
 def form_step(stack: Stack, sender: str) -> str | None:
     """The form step the assistant is waiting on (``None`` when no request is open)."""
@@ -94,5 +81,5 @@ def test_a_new_place_at_the_summary_changes_the_filed_address(rasa_stack: Stack)
     reply = say(rasa_stack, sender, "sí", "Su número de solicitud es")
     number = REQUEST_ID.search(reply)
     assert number, reply
-    stored = httpx.get(f"{rasa_stack.open311_url}/requests/{number.group()}.json", timeout=10)
-    assert stored.json()[0]["address"].startswith("Roscoe Blvd & Woodman Ave")
+    stored = backend_request(rasa_stack, number.group())
+    assert stored["address"].startswith("Roscoe Blvd & Woodman Ave")
