@@ -109,11 +109,7 @@ class UnknownWords(GraphComponent):
         self._min_length = int(config["min_length"])
         self._storage = model_storage
         self._resource = resource
-        self._vocabulary = vocabulary
-        # One-letter-deleted forms, for "one edit away" (insertion, deletion, substitution).
-        self._deletes = frozenset(
-            d for w in vocabulary if len(w) >= FUZZY_MIN_LENGTH - 1 for d in deletes(w)
-        )
+        self._use(vocabulary)
 
     @classmethod
     def create(
@@ -151,12 +147,20 @@ class UnknownWords(GraphComponent):
         for synonym, value in training_data.entity_synonyms.items():
             vocabulary.update(words(f"{synonym} {value}"))
         vocabulary |= article_words() | encoder_words()
-        self._vocabulary = frozenset(vocabulary)
+        self._use(frozenset(vocabulary))
         with self._storage.write_to(self._resource) as directory:
             (directory / VOCABULARY_FILE).write_text(
                 json.dumps(sorted(self._vocabulary), ensure_ascii=False), encoding="utf-8"
             )
         return self._resource
+
+    def _use(self, vocabulary: frozenset[str]) -> None:
+        """Sets the vocabulary and what is derived from it, so the two never disagree."""
+        self._vocabulary = vocabulary
+        # One-letter-deleted forms, for "one edit away" (insertion, deletion, substitution).
+        self._deletes = frozenset(
+            d for w in vocabulary if len(w) >= FUZZY_MIN_LENGTH - 1 for d in deletes(w)
+        )
 
     def unknown(self, text: str) -> bool:
         """Whether ``text`` has letters, no digit and not one known word."""

@@ -1,1 +1,1 @@
-"""Custom Rasa dialogue policies: safety first and the conversation's language."""
+"""Custom Rasa dialogue policies: safety first, the conversation's language, offers taken up."""

@@ -17,15 +17,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.core.policies.policy import Policy, PolicyPrediction, confidence_scores_for
-from rasa.engine.graph import ExecutionContext
+from rasa.core.policies.policy import PolicyPrediction, confidence_scores_for
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.policies.base import FixedPolicy
 
 EMERGENCY_ACTION = "action_emergency"
 DANGER_ENTITY = "danger"
@@ -42,32 +40,13 @@ def has_danger(tracker: DialogueStateTracker) -> bool:
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
 )
-class EmergencyPolicy(Policy):
+class EmergencyPolicy(FixedPolicy):
     """Predicts ``action_emergency`` first for danger, then resumes the form or listens."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """Above RulePolicy (6), so a tie in confidence goes to safety."""
         return {"priority": 7}
-
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        featurizer: Any = None,
-    ) -> None:
-        super().__init__(config, model_storage, resource, execution_context, featurizer)
-
-    def train(
-        self,
-        training_trackers: list[TrackerWithCachedStates],
-        domain: Domain,
-        **kwargs: Any,
-    ) -> Resource:
-        """Nothing to learn: the rule is the policy."""
-        return self._resource
 
     def predict_action_probabilities(
         self,

@@ -19,19 +19,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.core.policies.policy import Policy, PolicyPrediction
-from rasa.engine.graph import ExecutionContext
+from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.language import LANGUAGE_SLOT, choose_language
 from bot.languages import DEFAULT_LANGUAGE
+from bot.policies.base import FixedPolicy
 
 LOCK_SLOT = "language_locked"
 
@@ -39,32 +36,13 @@ LOCK_SLOT = "language_locked"
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
 )
-class LanguagePolicy(Policy):
+class LanguagePolicy(FixedPolicy):
     """Sets the ``language`` and ``language_locked`` slots after each resident message."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """Lowest priority: it never competes for the next action."""
         return {"priority": 0}
-
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        featurizer: Any = None,
-    ) -> None:
-        super().__init__(config, model_storage, resource, execution_context, featurizer)
-
-    def train(
-        self,
-        training_trackers: list[TrackerWithCachedStates],
-        domain: Domain,
-        **kwargs: Any,
-    ) -> Resource:
-        """Nothing to learn."""
-        return self._resource
 
     def predict_action_probabilities(
         self,

@@ -22,19 +22,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.core.policies.policy import Policy, PolicyPrediction, confidence_scores_for
-from rasa.engine.graph import ExecutionContext
+from rasa.core.policies.policy import PolicyPrediction, confidence_scores_for
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet, UserUttered
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from actions.parsing import has_cue, is_no, is_yes
 from bot.language import is_question
+from bot.policies.base import FixedPolicy
 from bot.policies.emergency import has_danger
 
 ACCEPT_ACTION = "action_accept_offer"
@@ -69,32 +66,13 @@ def takes_offer_up(text: str) -> bool:
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
 )
-class OfferPolicy(Policy):
+class OfferPolicy(FixedPolicy):
     """Predicts ``action_accept_offer`` for a reply that takes the pending offer up."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         """Above the RulePolicy (6), so the offer's context beats the intent's rule."""
         return {"priority": 7}
-
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        featurizer: Any = None,
-    ) -> None:
-        super().__init__(config, model_storage, resource, execution_context, featurizer)
-
-    def train(
-        self,
-        training_trackers: list[TrackerWithCachedStates],
-        domain: Domain,
-        **kwargs: Any,
-    ) -> Resource:
-        """Nothing to learn."""
-        return self._resource
 
     def predict_action_probabilities(
         self,
