@@ -79,6 +79,7 @@ class Service:
     env: dict[str, str]
     log: Path
     startup_timeout: float = 30.0
+    cwd: Path = ROOT
     process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -86,7 +87,7 @@ class Service:
         private_file(self.log)  # logs hold residents' messages
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                self.command, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                 umask=0o077,  # databases and logs readable by their owner only
             )
         if self.health_url:
