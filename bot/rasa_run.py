@@ -6,6 +6,8 @@ it to Rasa inside the process: the command line stays ``python -m bot.rasa_run <
 
 Usage: ``python -m bot.rasa_run --enable-api --model models --endpoints ... --port 5005``
 (every argument of ``rasa run`` except ``--auth-token``).
+
+It also installs the action-response validator compiled once (:mod:`bot.action_validation`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ def main() -> None:
     """Runs Rasa's command line with the token added in memory."""
     sys.argv = rasa_argv(sys.argv[1:], os.environ.get("RASA_AUTH_TOKEN", ""))
     from rasa.__main__ import main as rasa_main
+
+    from bot.action_validation import install
+
+    install()
 
     rasa_main()
 
