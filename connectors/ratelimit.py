@@ -9,6 +9,12 @@ The Rasa environment pins an older ``limits`` (Rasa 3.6 holds ``packaging`` belo
 the API both versions share is used: ``storage_from_string``, ``MovingWindowRateLimiter.hit``
 and ``get_window_stats``. When the storage fails (Redis down) a request is let through and the
 failure logged: residents keep being answered while the counts are unavailable.
+
+``memory://`` is counted by :class:`LocalMovingWindow`, not by ``limits``' memory storage: the
+version the Rasa environment pins (2.4) starts a thread every 10 ms that scans every hit kept
+for the longest window (an hour), which cost the Rasa process ~5 % of its CPU under load
+(``eval/throughput_benchmark.py --profile``). The same moving-window rule, expired lazily when a
+key is touched.
 """
 
 from __future__ import annotations
@@ -17,8 +23,11 @@ import asyncio
 import logging
 import math
 import os
+import threading
 import time
+from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 from limits import parse_many
 from limits.storage import storage_from_string
@@ -53,6 +62,60 @@ class Decision:
         return {lang: text.format(seconds=seconds) for lang, text in TOO_MANY_REQUESTS.items()}
 
 
+class LocalMovingWindow:
+    """Moving-window counts of one process (``limits``' limiter API: hit, test, window stats).
+
+    Each key keeps the times of its hits inside the rule's window; older ones are dropped when
+    the key is next touched, and keys left empty are swept every ``sweep_every`` hits.
+    """
+
+    def __init__(self, sweep_every: int = 10_000) -> None:
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+        self._sweep_every = sweep_every
+        self._since_sweep = 0
+
+    def _window(self, item: Any, keys: tuple[str, ...], now: float) -> deque[float]:
+        hits = self._hits.setdefault(item.key_for(*keys), deque())
+        start = now - item.get_expiry()
+        while hits and hits[0] <= start:
+            hits.popleft()
+        return hits
+
+    def _sweep(self, now: float) -> None:
+        self._since_sweep += 1
+        if self._since_sweep < self._sweep_every:
+            return
+        self._since_sweep = 0
+        horizon = now - 24 * 3600  # no rule of this project has a longer window
+        for key in [k for k, hits in self._hits.items() if not hits or hits[-1] <= horizon]:
+            del self._hits[key]
+
+    def hit(self, item: Any, *keys: str) -> bool:
+        """Counts one hit when the rule allows it; False (nothing counted) when spent."""
+        with self._lock:
+            now = time.time()
+            hits = self._window(item, keys, now)
+            if len(hits) >= int(item.amount):
+                return False
+            hits.append(now)
+            self._sweep(now)
+            return True
+
+    def test(self, item: Any, *keys: str) -> bool:
+        """Whether one more hit would be allowed."""
+        with self._lock:
+            return len(self._window(item, keys, time.time())) < int(item.amount)
+
+    def get_window_stats(self, item: Any, *keys: str) -> tuple[float, int]:
+        """(when the oldest hit in the window leaves it, hits left)."""
+        with self._lock:
+            now = time.time()
+            hits = self._window(item, keys, now)
+            reset = (hits[0] + float(item.get_expiry())) if hits else now
+            return reset, max(0, int(item.amount) - len(hits))
+
+
 class RateLimiter:
     """Counts requests per key against rules, in memory or in Redis.
 
@@ -62,10 +125,15 @@ class RateLimiter:
     """
 
     def __init__(self, storage_uri: str = "memory://", namespace: str = "la311") -> None:
-        # limits keeps only a weak reference to its storage: this object holds the strong one.
-        self._storage = storage_from_string(storage_uri)
-        self._limiter = MovingWindowRateLimiter(self._storage)
         self._in_memory = storage_uri.startswith("memory")
+        self._limiter: Any
+        if self._in_memory:
+            self._limiter = LocalMovingWindow()
+        else:
+            # limits keeps only a weak reference to its storage: this object holds the strong
+            # one.
+            self._storage = storage_from_string(storage_uri)
+            self._limiter = MovingWindowRateLimiter(self._storage)
         self.namespace = namespace
 
     def hit(self, rules: str, *key: str) -> Decision:
