@@ -8,14 +8,16 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from connectors.rest.validation import clean_text
+from bot.languages import supported
+from bot.text import clean_text
 
 _TAG_RE = re.compile(r"<[^>]*>")
 _SCRIPT_RE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 
+
 def language(tracker: Tracker) -> str:
-    """The conversation's language: ``"es"`` or ``"en"`` (the default)."""
-    return "es" if tracker.get_slot("language") == "es" else "en"
+    """The conversation's language: a pack's code (the default language when unset)."""
+    return supported(tracker.get_slot("language"))
 
 
 def plain_text(value: Any, max_chars: int | None = None) -> str:
