@@ -127,7 +127,11 @@ def no_booleans(value: Any, where: str, path: str = "") -> None:
 
 def packs_dir() -> Path:
     """The folder the packs are read from: ``$LA311_LANGUAGE_PACKS`` or ``bot/languages``."""
-    configured = os.environ.get(PACKS_ENV, "").strip()
+    return _resolve(os.environ.get(PACKS_ENV, "").strip())
+
+
+@lru_cache(maxsize=8)
+def _resolve(configured: str) -> Path:
     return Path(configured).resolve() if configured else PACKS_DIR
 
 
@@ -281,7 +285,7 @@ def _load_packs(directory: Path) -> tuple[LanguagePack, ...]:
 
 def load_packs(directory: Path | None = None) -> tuple[LanguagePack, ...]:
     """Every pack under ``directory`` (default: :func:`packs_dir`), checked, in menu order."""
-    return _load_packs((directory or packs_dir()).resolve())
+    return _load_packs(directory.resolve() if directory else packs_dir())
 
 
 def codes(directory: Path | None = None) -> tuple[str, ...]:
