@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.types import DomainDict
 
 from bot.languages import supported
 from bot.text import clean_text
@@ -48,3 +49,24 @@ def latest_intent(tracker: Tracker) -> str | None:
     intent = tracker.latest_message.get("intent") or {}
     name = intent.get("name")
     return str(name) if name else None
+
+
+def render(domain: DomainDict, name: str, lang: str, **values: Any) -> str:
+    """The text of a domain response in the resident's language, with ``values`` filled in.
+
+    Used for the short labels a slot shows in another response ("Council District 14" /
+    "Distrito 14 del Concejo"), so no user-facing word lives in Python.
+    """
+    variants = (domain.get("responses") or {}).get(name) or []
+    chosen = None
+    for variant in variants:
+        conditions = variant.get("condition") or []
+        wanted = {c.get("name"): c.get("value") for c in conditions}
+        if wanted.get("language") == lang or (not conditions and chosen is None):
+            chosen = variant
+            if wanted.get("language") == lang:
+                break
+    if chosen is None:
+        return ""
+    text = str(chosen.get("text", ""))
+    return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), "")), text)
