@@ -13,7 +13,10 @@ from typing import Any
 
 import yaml
 
-from bot.languages import PACKS_DIR
+from bot.languages import PACKS_DIR, load_packs
+
+REPOSITORY_CODES = tuple(pack.code for pack in load_packs(PACKS_DIR))
+"""The languages of the repository's own packs (English and Spanish, and any added since)."""
 
 CODE = "xx"
 NAME = "ᚱᚢᚾᛁᛋᚺ"  # how Runish names itself in the language menu
@@ -49,7 +52,7 @@ def pack_data() -> dict[str, Any]:
     return {
         "code": CODE,
         "name": NAME,
-        "order": 3,
+        "order": 99,  # after every real pack
         "spacy": "xx",
         "question_starts": ["^ᚹᚺᛖᚱᛖ\\b"],
         "detection": {

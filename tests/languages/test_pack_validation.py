@@ -11,7 +11,7 @@ import yaml
 
 from bot.languages import PackError, load_packs
 from tests.languages import fake_pack
-from tests.languages.fake_pack import CODE
+from tests.languages.fake_pack import CODE, REPOSITORY_CODES
 
 
 def _edit(folder: Path, name: str, change: Callable[[Any], Any]) -> None:
@@ -27,7 +27,8 @@ def _without(key: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
 
 
 def test_the_fake_pack_itself_loads(tmp_path: Path) -> None:
-    assert [p.code for p in load_packs(fake_pack.make_packs(tmp_path))] == ["en", "es", CODE]
+    packs = load_packs(fake_pack.make_packs(tmp_path))
+    assert [p.code for p in packs] == [*REPOSITORY_CODES, CODE]
 
 
 @pytest.mark.parametrize(
