@@ -15,10 +15,10 @@ rollback), a restart finds the model up to date instead of training another.
 ``models/CURRENT`` names the current model (what the review app's model server gives Rasa);
 training without ``--candidate`` sets it. ``models/KEEP`` lists models never pruned (the
 review app's releases, for rollback). ``--force`` trains anyway, ``--print-hash`` only prints
-the hash.
+the hash, ``--print-data`` the training data folders (``make validate`` checks those).
 
-Usage: ``.venv-rasa/bin/python -m bot.train [--force] [--print-hash] [--out models]
-[--config config.yml] [--data DIR …] [--candidate]``
+Usage: ``.venv-rasa/bin/python -m bot.train [--force] [--print-hash] [--print-data]
+[--out models] [--config config.yml] [--data DIR …] [--candidate]``
 """
 
 from __future__ import annotations
@@ -179,7 +179,13 @@ def main() -> None:
                         help="more training data (a candidate's staged corrections)")
     parser.add_argument("--candidate", action="store_true",
                         help="a candidate: neither set it current nor prune")
+    parser.add_argument("--print-data", action="store_true",
+                        help="print the training data folders (relative) and exit")
     args = parser.parse_args()
+    if args.print_data:
+        folders = [*nlu_folders(ROOT), *(ROOT / d for d in OTHER_DATA if (ROOT / d).exists())]
+        print(" ".join(str(f.relative_to(ROOT)) for f in folders))
+        return
     extra = tuple(d.resolve() for d in args.data)
     if args.print_hash:
         print(content_hash(ROOT, args.config.resolve(), extra))
