@@ -57,7 +57,7 @@ def clean_text(text: str) -> str:
 def language_code(tag: str | None) -> str:
     """The primary language of a locale or language tag, lower case.
 
-    "es-MX" → "es", "EN_us" → "en", " ko " → "ko"; ``None`` or "" → "".
+    "es-MX" → "es", "EN_us" → "en", " fr " → "fr"; ``None`` or "" → "".
     """
     return (tag or "").strip().lower().replace("_", "-").split("-")[0]
 
