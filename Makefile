@@ -104,7 +104,7 @@ typecheck: $(VENV)/.installed
 
 validate: $(VENV)/.installed $(RASA_VENV)/.installed
 	@$(PY) -m bot.domain_build var/build/domain >/dev/null
-	$(RASA_VENV)/bin/rasa data validate --domain var/build/domain --data nlu_data bot/rules --config config.yml 2>&1 | grep -v "^$$" | tail -n 3; exit $${PIPESTATUS[0]}
+	$(RASA_VENV)/bin/rasa data validate --domain var/build/domain --data $$($(PY) -m bot.train --print-data) --config config.yml 2>&1 | grep -v "^$$" | tail -n 3; exit $${PIPESTATUS[0]}
 
 test-stories: $(RASA_VENV)/.installed model
 	$(RASA_VENV)/bin/rasa test core --stories tests/rasa/test_stories.yml --model models \

@@ -7,15 +7,18 @@ import re
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.types import DomainDict
 
-from connectors.rest.validation import clean_text
+from bot.languages import supported
+from bot.text import clean_text
 
 _TAG_RE = re.compile(r"<[^>]*>")
 _SCRIPT_RE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 
+
 def language(tracker: Tracker) -> str:
-    """The conversation's language: ``"es"`` or ``"en"`` (the default)."""
-    return "es" if tracker.get_slot("language") == "es" else "en"
+    """The conversation's language: a pack's code (the default language when unset)."""
+    return supported(tracker.get_slot("language"))
 
 
 def plain_text(value: Any, max_chars: int | None = None) -> str:
@@ -46,3 +49,24 @@ def latest_intent(tracker: Tracker) -> str | None:
     intent = tracker.latest_message.get("intent") or {}
     name = intent.get("name")
     return str(name) if name else None
+
+
+def render(domain: DomainDict, name: str, lang: str, **values: Any) -> str:
+    """The text of a domain response in the resident's language, with ``values`` filled in.
+
+    Used for the short labels a slot shows in another response ("Council District 14" /
+    "Distrito 14 del Concejo"), so no user-facing word lives in Python.
+    """
+    variants = (domain.get("responses") or {}).get(name) or []
+    chosen = None
+    for variant in variants:
+        conditions = variant.get("condition") or []
+        wanted = {c.get("name"): c.get("value") for c in conditions}
+        if wanted.get("language") == lang or (not conditions and chosen is None):
+            chosen = variant
+            if wanted.get("language") == lang:
+                break
+    if chosen is None:
+        return ""
+    text = str(chosen.get("text", ""))
+    return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), "")), text)

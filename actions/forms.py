@@ -51,6 +51,7 @@ from actions.parsing import (
     parse_count,
     says_yes,
 )
+from bot.languages import ui_text
 from bot.text import matching_form
 from connectors.geo import Place, get_location_service
 from connectors.open311.catalog import get_catalog
@@ -335,7 +336,7 @@ class ValidateServiceRequestForm(FormValidationAction):
         if description and description != NO_DESCRIPTION:
             details.append(str(description))
         contact = slots.get("contact_info")
-        anonymous = {"en": "anonymous", "es": "anónimo"}[lang]
+        anonymous = ui_text(lang, "chat", "anonymous")
         return {
             "service_label": label,
             "request_details": " · ".join(details) if details else "—",

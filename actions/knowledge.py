@@ -19,7 +19,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import language, latest_intent, plain_text
+from actions.common import language, latest_intent, plain_text, render
 from actions.deps import get_retriever
 from actions.offers import OFFER_SLOT, offer_service, service_for_intent, service_label
 
@@ -100,7 +100,13 @@ class ActionAnswerQuestion(Action):
                 retriever.answer, f"{question} {topic}", language(tracker)
             )
         events: list[EventType] = [SlotSet(TOPIC_SLOT, answer.title)] if answer else []
-        if answer is not None:
+        if answer is not None and answer.language not in (None, language(tracker)):
+            # No text in the resident's language: the English one, introduced in English.
+            dispatcher.utter_message(text=render(
+                domain, "utter_kb_answer", answer.language,
+                answer=answer.sms if is_sms(tracker) else answer.text, source_url=answer.source,
+            ))
+        elif answer is not None:
             dispatcher.utter_message(
                 response="utter_kb_answer",
                 answer=answer.sms if is_sms(tracker) else answer.text,

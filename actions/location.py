@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +25,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import language, latest_entity, latest_intent, plain_text
+from actions.common import language, latest_entity, latest_intent, plain_text, render
 from connectors.geo import NotAPlace, Place, SplitZip, get_location_service
 from connectors.geo.service import LocationService
 
@@ -80,27 +79,6 @@ def shared_pin(tracker: Tracker) -> tuple[float, float, float | None] | None:
     if not (math.isfinite(lat) and math.isfinite(lon)) or abs(lat) > 90 or abs(lon) > 180:
         return None
     return lat, lon, accuracy_m
-
-
-def render(domain: DomainDict, name: str, lang: str, **values: Any) -> str:
-    """The text of a domain response in the resident's language, with ``values`` filled in.
-
-    Used for the short labels a slot shows in another response ("Council District 14" /
-    "Distrito 14 del Concejo"), so no user-facing word lives in Python.
-    """
-    variants = (domain.get("responses") or {}).get(name) or []
-    chosen = None
-    for variant in variants:
-        conditions = variant.get("condition") or []
-        wanted = {c.get("name"): c.get("value") for c in conditions}
-        if wanted.get("language") == lang or (not conditions and chosen is None):
-            chosen = variant
-            if wanted.get("language") == lang:
-                break
-    if chosen is None:
-        return ""
-    text = str(chosen.get("text", ""))
-    return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), "")), text)
 
 
 def place_label(place: Place, domain: DomainDict, lang: str) -> str:

@@ -14,9 +14,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from bot.languages import load_packs
+from bot.languages import load_packs, packs_dir
 from bot.text import fold, matching_form
 
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -45,9 +46,13 @@ def _folded(words: Iterable[Any]) -> set[str]:
     return {matching_form(str(w)) for w in words if str(w).strip()}
 
 
-@lru_cache(maxsize=1)
 def form_words() -> FormWords:
     """The merged vocabulary of the installed language packs."""
+    return _form_words(packs_dir())
+
+
+@lru_cache(maxsize=4)
+def _form_words(directory: Path) -> FormWords:
     yes: set[str] = set()
     fillers: set[str] = set()
     no: set[str] = set()
@@ -59,7 +64,7 @@ def form_words() -> FormWords:
     makes: set[str] = set()
     kinds: set[str] = set()
     cues: dict[str, list[re.Pattern[str]]] = {}
-    for pack in load_packs():
+    for pack in load_packs(directory):
         form = pack.section("form")
         yes |= _folded(form.get("yes") or [])
         fillers |= _folded(form.get("fillers") or [])

@@ -22,12 +22,11 @@ from typing import Any
 
 import yaml
 
-from bot.languages import DEFAULT_LANGUAGE, PACKS_DIR, LanguagePack, load_packs, no_booleans
+from bot.languages import RESPONSES_FILE, LanguagePack, default_language, load_packs
 
 ROOT = Path(__file__).resolve().parent.parent
 STRUCTURE_DIR = ROOT / "bot" / "domain"
 DEFAULT_OUT = ROOT / "var" / "build" / "domain"
-RESPONSES_FILE = "responses.yml"
 LANGUAGE_SLOT = "language"
 
 
@@ -38,15 +37,11 @@ class DomainBuildError(ValueError):
 Variations = list[dict[str, Any]]
 
 
-def pack_responses(pack: LanguagePack, packs_dir: Path = PACKS_DIR) -> dict[str, Variations]:
+def pack_responses(pack: LanguagePack) -> dict[str, Variations]:
     """One pack's replies: response name → variations (each a mapping with ``text``)."""
-    path = packs_dir / pack.code / RESPONSES_FILE
-    if not path.exists():
-        return {}
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    no_booleans(raw, str(path))  # an unquoted No/Yes button title would become False/True
+    path = pack.path / RESPONSES_FILE
     responses: dict[str, list[dict[str, Any]]] = {}
-    for name, variations in raw.items():
+    for name, variations in pack.responses.items():
         if isinstance(variations, dict):
             variations = [variations]
         if not isinstance(variations, list) or not all(
@@ -59,17 +54,18 @@ def pack_responses(pack: LanguagePack, packs_dir: Path = PACKS_DIR) -> dict[str,
     return responses
 
 
-def assemble_responses(packs_dir: Path = PACKS_DIR) -> dict[str, list[dict[str, Any]]]:
+def assemble_responses(packs_dir: Path | None = None) -> dict[str, list[dict[str, Any]]]:
     """Every reply in every language, as Rasa response variations with language conditions."""
     packs = load_packs(packs_dir)
-    by_pack = {pack.code: pack_responses(pack, packs_dir) for pack in packs}
-    default = by_pack.get(DEFAULT_LANGUAGE, {})
+    default_code = default_language(packs_dir)
+    by_pack = {pack.code: pack_responses(pack) for pack in packs}
+    default = by_pack.get(default_code, {})
     names = list(default) + sorted({n for r in by_pack.values() for n in r} - set(default))
     assembled: dict[str, list[dict[str, Any]]] = {}
     for name in names:
         variations: list[dict[str, Any]] = []
         for pack in packs:
-            if pack.code == DEFAULT_LANGUAGE:
+            if pack.code == default_code:
                 continue
             condition = [{"type": "slot", "name": LANGUAGE_SLOT, "value": pack.code}]
             variations += [{"condition": condition, **v} for v in by_pack[pack.code].get(name, [])]
@@ -92,7 +88,7 @@ def _structure(structure_dir: Path, codes: list[str]) -> dict[str, dict[str, Any
 
 
 def assembled_domain(
-    structure_dir: Path = STRUCTURE_DIR, packs_dir: Path = PACKS_DIR
+    structure_dir: Path = STRUCTURE_DIR, packs_dir: Path | None = None
 ) -> dict[str, dict[str, Any]]:
     """The domain files Rasa reads (file name → content), responses included."""
     codes = [pack.code for pack in load_packs(packs_dir)]
@@ -104,7 +100,7 @@ def assembled_domain(
 
 
 def build_domain(
-    out: Path = DEFAULT_OUT, structure_dir: Path = STRUCTURE_DIR, packs_dir: Path = PACKS_DIR
+    out: Path = DEFAULT_OUT, structure_dir: Path = STRUCTURE_DIR, packs_dir: Path | None = None
 ) -> Path:
     """Writes the assembled domain into ``out`` (replacing it) and returns ``out``."""
     files = assembled_domain(structure_dir, packs_dir)

@@ -1,14 +1,16 @@
-"""Tell English from Spanish in short resident messages.
+"""Tell the resident's language from short messages, with the language packs' hints.
 
 Residents write "hola", "ok", "1-1000023" or "hay un pothole en mi calle". langdetect alone is
-unreliable below a handful of words and guesses wildly on addresses, so detection runs in two
-steps:
+unreliable below a handful of words and guesses wildly on addresses, so detection runs in
+steps, each reading the packs' ``detection`` sections (``bot/languages/<code>/pack.yml``):
 
-1. A lexicon of frequent, distinctive words (function words, greetings and the 311 vocabulary
-   residents use) plus Spanish-only characters (á, ñ, ¿, ¡ …) decides when it gives a clear
-   answer.
-2. Otherwise, for messages of four words or more, langdetect (seeded, so results repeat) decides
-   when it is confident about English or Spanish.
+1. A message written mostly in a pack's own ``script`` (a character class only that language
+   uses, such as Hangul) is that language.
+2. Otherwise each pack's lexicon of frequent, distinctive ``words`` (function words, greetings,
+   the 311 vocabulary residents use) plus its ``marks`` (á, ñ, ¿, ¡ …) is counted, and a clear
+   winner decides.
+3. Otherwise, for messages of four words or more, langdetect (seeded, so results repeat)
+   decides when it is confident about one of the packs' languages.
 
 Anything else is *undecided* (``None``): the caller keeps the conversation's language. This
 module is pure Python so the Rasa component, the channels and the review app share it.
@@ -17,66 +19,89 @@ module is pure Python so the Rasa component, the channels and the review app sha
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from bot.languages import DEFAULT_LANGUAGE, codes, load_packs
-from bot.text import matching_form
-
-SUPPORTED = codes()
-
-_SPANISH_CHARS = set("áéíóúñ¿¡ü")
-
-_ES_WORDS = frozenset(
-    """
-    hola y hablo habla hablar buenas buenos dias tardes noches gracias grax porfa favor
-    por para que qué como cómo
-    donde dónde cuando cuándo cual cuál quien quién hay esta está estan están es soy
-    estoy tengo tiene quiero quisiera necesito puedo puede pueden ayuda ayudame ayúdame
-    el la los las un una unos unas del al de en con sin mi mis su sus tu tus mas más muy
-    pero tambien también ya todavia todavía aqui aquí ahi ahí alli allí si sí claro vale
-    adios adiós chao nos vemos olvidalo olvídalo cancela cancelar nada persona agente
-    calle avenida esquina cuadra banqueta acera basura bote botes bache baches poste farol
-    luz luces alumbrado arbol árbol rama carro coche troca camioneta perro gato animal muerto
-    colchon colchón sofa sofá mueble muebles refrigerador lavadora estufa grafiti pintaron
-    tiraron recoger recojan reportar reporte solicitud queja multa estacionamiento agua
-    luz cobro factura permiso renta inquilino casero ruido vecino vecinos biblioteca parque
-    mucho mucha muchos muchas poco nuevo vieja viejo roto rota rotos tirado tirada
-    semana dia día hoy mañana ayer numero número estado mensaje hablar llamar llamen
-    desde hace hacer hago eso esto ese esta este ella ellos nosotros usted ustedes
-    dónde robot humano eres puedes funciona sabes gusto bien mal bueno buena
-    """.split()
-)
-
-_EN_WORDS = frozenset(
-    """
-    hello and hi hey thanks thank you thx ty please pls the an of to in on at for with without
-    my our your his her their is are was were be been am i im i'm it it's its there there's
-    this that these those what whats what's how where when which who why can could would
-    should will want need like have has had do does did dont don't not yes yeah yep nope
-    bye goodbye later cancel forget mind never person agent human operator talk speak
-    street avenue corner block sidewalk trash garbage bin bins pothole potholes streetlight
-    light lights tree branch car vehicle dog cat animal dead couch sofa mattress furniture
-    fridge washer dryer stove graffiti tagged dumped dumping pick pickup report request
-    complaint ticket parking water power bill permit rent tenant landlord noise neighbor
-    library park much many some new old broken front house home week day today tomorrow
-    yesterday number status update message call help about from just still again already
-    out up down been got get fix fixed somebody someone anyone bot robot
-    """.split()
-)
-
-_ADDRESS_WORDS = frozenset(
-    """st street ave avenue blvd boulevard rd road dr drive pl place way ln lane ct court pkwy
-    hwy north south east west los angeles ca california""".split()
-)
+from bot.languages import default_language, load_packs, packs_dir
+from bot.text import fold, matching_form
 
 _WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
-# "Las Vegas", "Los Feliz", "La Brea", "San Pedro", "El Segundo": Spanish words inside a
-# capitalised place or street name say nothing about the resident's language.
-_NAME_PARTICLE = re.compile(r"\b(?:La|Las|Los|El|Del|De|San|Santa)\s+(?=[A-Z])")
+# "LA" in capitals is Los Angeles (the city this assistant serves), not an article.
+_CITY_ABBREVIATION = "LA"
+
+
+@dataclass(frozen=True)
+class _Hints:
+    """The packs' detection data, compiled once per pack folder."""
+
+    words: dict[str, frozenset[str]]
+    marks: dict[str, frozenset[str]]
+    scripts: dict[str, re.Pattern[str]]
+    langdetect: dict[str, str]
+    asks_for: dict[str, re.Pattern[str]]
+    negation: re.Pattern[str] | None
+    address_words: frozenset[str]
+    name_particle: re.Pattern[str] | None
+    question_marks: frozenset[str]
+    question_starts: tuple[re.Pattern[str], ...]
+
+
+def _alternation(words: Sequence[str]) -> str:
+    return "|".join(dict.fromkeys(words))
+
+
+@lru_cache(maxsize=8)
+def _load_hints(directory: Path) -> _Hints:
+    packs = load_packs(directory)
+    words: dict[str, frozenset[str]] = {}
+    marks: dict[str, frozenset[str]] = {}
+    scripts: dict[str, re.Pattern[str]] = {}
+    langdetect: dict[str, str] = {}
+    asks_for: dict[str, re.Pattern[str]] = {}
+    negations: list[str] = []
+    address: set[str] = set()
+    particles: list[str] = []
+    question_marks = {"?"}
+    question_starts: list[re.Pattern[str]] = []
+    for pack in packs:
+        section = pack.section("detection")
+        listed = [str(w) for w in section.get("words") or []]
+        words[pack.code] = frozenset(listed) | frozenset(fold(w) for w in listed)
+        marks[pack.code] = frozenset(str(section.get("marks") or ""))
+        if section.get("script"):
+            scripts[pack.code] = re.compile(str(section["script"]))
+        if section.get("langdetect"):
+            langdetect[str(section["langdetect"])] = pack.code
+        if section.get("asks_for"):
+            asks_for[pack.code] = re.compile(str(section["asks_for"]), re.IGNORECASE)
+        negations += [str(n) for n in section.get("negations") or []]
+        address |= {str(w) for w in section.get("address_words") or []}
+        particles += [str(w) for w in section.get("place_name_words") or []]
+        question_marks |= set("".join(str(m) for m in pack.data.get("question_marks") or []))
+        question_starts += [re.compile(p) for p in pack.data.get("question_starts") or []]
+    return _Hints(
+        words=words,
+        marks=marks,
+        scripts=scripts,
+        langdetect=langdetect,
+        asks_for=asks_for,
+        negation=re.compile(rf"\b({_alternation(negations)})\b", re.IGNORECASE)
+        if negations else None,
+        address_words=frozenset(address),
+        # "Las Vegas", "Los Feliz", "La Brea", "San Pedro", "El Segundo": words inside a
+        # capitalised place or street name say nothing about the resident's language.
+        name_particle=re.compile(rf"\b(?:{_alternation(particles)})\s+(?=[A-Z])")
+        if particles else None,
+        question_marks=frozenset(question_marks),
+        question_starts=tuple(question_starts),
+    )
+
+
+def _hints() -> _Hints:
+    return _load_hints(packs_dir())
 
 
 @dataclass(frozen=True)
@@ -84,10 +109,10 @@ class Detection:
     """The outcome of detecting one message's language.
 
     Attributes:
-        language: ``"en"``, ``"es"`` or ``None`` when the message does not tell.
+        language: A pack's language code, or ``None`` when the message does not tell.
         confidence: How sure the detector is, from 0 to 1.
-        method: ``"request"`` (the resident asked for a language), ``"lexicon"``,
-            ``"langdetect"`` or ``"undecided"``.
+        method: ``"request"`` (the resident asked for a language), ``"script"``,
+            ``"lexicon"``, ``"langdetect"`` or ``"undecided"``.
         words: How many words the message has (short replies never switch a conversation's
             language; see :func:`choose_language`).
         evidence: How many of its words are distinctive words of the detected language
@@ -101,19 +126,28 @@ class Detection:
     evidence: int = 0
 
 
-def _strip_accents(word: str) -> str:
-    return "".join(
-        c for c in unicodedata.normalize("NFD", word) if unicodedata.category(c) != "Mn"
-    )
+def _lexicon_scores(words: list[str], text: str) -> dict[str, float]:
+    """Per language: its distinctive words in the message, plus two for any of its marks."""
+    hints = _hints()
+    lowered = text.lower()
+    scores: dict[str, float] = {}
+    for code, lexicon in hints.words.items():
+        # Words in several lists ("no", "sofa", "animal") add to each and cancel out.
+        score = sum(1.0 for w in words if w in lexicon or fold(w) in lexicon)
+        if any(c in hints.marks[code] for c in lowered):
+            score += 2.0
+        scores[code] = score
+    return scores
 
 
-def _lexicon_scores(words: list[str], text: str) -> tuple[float, float]:
-    es = sum(1.0 for w in words if w in _ES_WORDS or _strip_accents(w) in _ES_WORDS)
-    en = sum(1.0 for w in words if w in _EN_WORDS)
-    # Words in both lists ("no", "sofa", "animal") add to both and cancel out.
-    if any(c in _SPANISH_CHARS for c in text.lower()):
-        es += 2.0
-    return en, es
+def _script(words: list[str]) -> tuple[str, int] | None:
+    """The language whose own script most of the message's letters are written in."""
+    letters = sum(len(w) for w in words)
+    for code, script in _hints().scripts.items():
+        written = sum(len(script.findall(w)) for w in words)
+        if letters and written * 2 >= letters:
+            return code, sum(1 for w in words if script.search(w))
+    return None
 
 
 def _langdetect(text: str) -> tuple[str | None, float]:
@@ -127,18 +161,12 @@ def _langdetect(text: str) -> tuple[str | None, float]:
         ranked = detect_langs(text)
     except LangDetectException:
         return None, 0.0
-    probs = {r.lang: r.prob for r in ranked if r.lang in SUPPORTED}
+    ours = _hints().langdetect
+    probs = {ours[r.lang]: r.prob for r in ranked if r.lang in ours}
     if not probs:
         return None, 0.0
     lang = max(probs, key=lambda k: probs[k])
     return lang, probs[lang]
-
-
-_ASKS_FOR = {
-    "es": re.compile(r"\b(spanish|espa[ñn]ol|castellano)\b", re.IGNORECASE),
-    "en": re.compile(r"\b(english|ingl[eé]s)\b", re.IGNORECASE),
-}
-_NEGATION = re.compile(r"\b(no|not|don'?t|doesn'?t|can'?t|cannot|nunca)\b", re.IGNORECASE)
 
 
 def requested_language(text: str) -> str | None:
@@ -146,14 +174,15 @@ def requested_language(text: str) -> str | None:
 
     A negated mention ("no hablo inglés") asks for nothing: the message's own language tells.
     """
-    asked = [lang for lang, pattern in _ASKS_FOR.items() if pattern.search(text or "")]
-    if len(asked) != 1 or _NEGATION.search(text):
+    hints = _hints()
+    asked = [lang for lang, pattern in hints.asks_for.items() if pattern.search(text or "")]
+    if len(asked) != 1 or (hints.negation is not None and hints.negation.search(text)):
         return None
     return asked[0]
 
 
 def detect_language(text: str, min_langdetect_words: int = 4) -> Detection:
-    """Detect whether a message is English or Spanish.
+    """Detect which of the packs' languages a message is written in.
 
     Args:
         text: The resident's message.
@@ -163,27 +192,32 @@ def detect_language(text: str, min_langdetect_words: int = 4) -> Detection:
         The detection; ``language`` is ``None`` when the message is too short or ambiguous
         ("ok", "no", "1-1000023", an emoji, a bare street address).
     """
-    # "LA" in capitals is Los Angeles, not the Spanish article; "Las Vegas", "San Pedro" are names.
-    names_removed = _NAME_PARTICLE.sub(" ", text or "")
-    words = [w.lower() for w in _WORD_RE.findall(names_removed) if w != "LA"]
+    hints = _hints()
+    names_removed = text or ""
+    if hints.name_particle is not None:
+        names_removed = hints.name_particle.sub(" ", names_removed)
+    words = [w.lower() for w in _WORD_RE.findall(names_removed) if w != _CITY_ABBREVIATION]
     asked = requested_language(text)
     if asked is not None:
         return Detection(asked, 1.0, "request", len(words))
     if not words:
         return Detection(None, 0.0, "undecided")
-    en, es = _lexicon_scores(words, text)
-    margin = abs(en - es)
-    if margin >= 1.0 and (max(en, es) >= 2.0 or len(words) <= 3 or margin >= 2.0):
-        lang = "es" if es > en else "en"
-        return Detection(lang, min(1.0, 0.6 + 0.1 * margin), "lexicon", len(words),
-                         int(max(en, es)))
+    written = _script(words)
+    if written is not None:
+        return Detection(written[0], 1.0, "script", len(words), written[1])
+    scores = _lexicon_scores(words, text)
+    ranked = sorted(scores.values(), reverse=True) + [0.0, 0.0]
+    best, margin = ranked[0], ranked[0] - ranked[1]
+    if margin >= 1.0 and (best >= 2.0 or len(words) <= 3 or margin >= 2.0):
+        lang = next(code for code, score in scores.items() if score == best)
+        return Detection(lang, min(1.0, 0.6 + 0.1 * margin), "lexicon", len(words), int(best))
     # Street vocabulary ("5th St & Main St") says nothing about the resident's language.
-    content = [w for w in words if len(w) > 2 and w not in _ADDRESS_WORDS]
+    content = [w for w in words if len(w) > 2 and w not in hints.address_words]
     if len(content) >= min_langdetect_words:
         detected, prob = _langdetect(text)
         if detected is not None and prob >= 0.9:
             return Detection(detected, prob, "langdetect", len(words),
-                             int(es if detected == "es" else en))
+                             int(scores.get(detected, 0.0)))
     return Detection(None, 0.0, "undecided", len(words))
 
 
@@ -224,7 +258,7 @@ def choose_language(
     if current not in supported:
         if detection is not None:
             return str(detection["value"]), False
-        return (locale if locale and locale in supported else DEFAULT_LANGUAGE), False
+        return (locale if locale and locale in supported else default_language()), False
     assert current is not None
     if locked or detection is None or detection["value"] == current:
         return current, locked
@@ -236,21 +270,15 @@ def choose_language(
     return (str(detection["value"]) if strong else current), False
 
 
-@lru_cache(maxsize=1)
-def _question_starts() -> tuple[re.Pattern[str], ...]:
-    return tuple(
-        re.compile(p) for pack in load_packs() for p in (pack.data.get("question_starts") or [])
-    )
-
-
 def is_question(text: str, require_mark: bool = False) -> bool:
     """Whether ``text`` asks something.
 
-    A question mark, or (unless ``require_mark``) a question word first ("how much…",
-    "¿cuánto…", "do you…") in any language pack.
+    A question mark ("?", or a pack's own such as "¿"), or (unless ``require_mark``) a
+    question word first ("how much…", "¿cuánto…", "do you…") in any language pack.
     """
-    marked = "?" in text or "¿" in text
+    hints = _hints()
+    marked = any(mark in text for mark in hints.question_marks)
     if require_mark and not marked:
         return False
     form = matching_form(text)
-    return marked or any(p.search(form) for p in _question_starts())
+    return marked or any(p.search(form) for p in hints.question_starts)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from bot.languages import PACKS_DIR, load_packs
+from bot.languages import load_packs, packs_dir
 from bot.text import matching_form
 
 STRONG = "strong"
@@ -76,8 +76,8 @@ def _compile(patterns: list[str]) -> list[re.Pattern[str]]:
 class DangerPatterns:
     """Every language pack's danger patterns, compiled once."""
 
-    def __init__(self, packs_dir: Path = PACKS_DIR) -> None:
-        packs = load_packs(packs_dir)
+    def __init__(self, directory: Path | None = None) -> None:
+        packs = load_packs(directory)
         self._strong: list[tuple[str, re.Pattern[str]]] = []
         self._weak: list[tuple[str, re.Pattern[str]]] = []
         self._ordinary: list[re.Pattern[str]] = []
@@ -114,10 +114,14 @@ class DangerPatterns:
         return PatternMatch(NONE, None, past, ordinary)
 
 
-@lru_cache(maxsize=1)
 def default_patterns() -> DangerPatterns:
     """The patterns of the installed language packs (compiled on first use)."""
-    return DangerPatterns()
+    return _patterns(packs_dir())
+
+
+@lru_cache(maxsize=4)
+def _patterns(directory: Path) -> DangerPatterns:
+    return DangerPatterns(directory)
 
 
 def decide(match: PatternMatch, probability: float, thresholds: Thresholds) -> bool:

@@ -3,21 +3,22 @@
 ``make model`` and the staff review app's candidates both call it.
 
 A model is named by the content hash of its inputs: config, domain (bot/domain), custom
-components (bot/components), and the training data: nlu_data/ (approved staff corrections
-live in nlu_data/reviewed/), bot/rules, bot/stories, plus any ``--data DIR`` (a candidate's
-staged corrections). Training data files are hashed by their path inside their data folder
-(``--data var/review/staged/job-3/reviewed`` hashes ``reviewed/…``), so a candidate trained on
-staged corrections has the same name as the model ``make model`` would train once those files
-are approved into nlu_data/reviewed/: after an approval (or a rollback), a restart finds the
-model up to date instead of training another.
+components (bot/components), the language packs (bot/languages), and the training data:
+nlu_data/<code>/ for each language pack (a folder of a language without a pack is left out),
+nlu_data/reviewed/ (approved staff corrections), bot/rules, bot/stories, plus any
+``--data DIR`` (a candidate's staged corrections). Training data files are hashed by their path
+inside their data folder (``--data var/review/staged/job-3/reviewed`` hashes ``reviewed/…``),
+so a candidate trained on staged corrections has the same name as the model ``make model``
+would train once those files are approved into nlu_data/reviewed/: after an approval (or a
+rollback), a restart finds the model up to date instead of training another.
 
 ``models/CURRENT`` names the current model (what the review app's model server gives Rasa);
 training without ``--candidate`` sets it. ``models/KEEP`` lists models never pruned (the
 review app's releases, for rollback). ``--force`` trains anyway, ``--print-hash`` only prints
-the hash.
+the hash, ``--print-data`` the training data folders (``make validate`` checks those).
 
-Usage: ``.venv-rasa/bin/python -m bot.train [--force] [--print-hash] [--out models]
-[--config config.yml] [--data DIR …] [--candidate]``
+Usage: ``.venv-rasa/bin/python -m bot.train [--force] [--print-hash] [--print-data]
+[--out models] [--config config.yml] [--data DIR …] [--candidate]``
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import time
 from pathlib import Path
 
 from bot.domain_build import build_domain
+from bot.languages import codes
 
 ROOT = Path(__file__).resolve().parent.parent
 # Code and data that shape the model besides config.yml and the training data below.
@@ -40,7 +42,24 @@ INPUTS = (
     "bot/safety.py", "bot/text.py", "bot/domain_build.py",
     "knowledge_base/articles",  # words the UnknownWords component counts as known
 )
-TRAINING_DATA = ("nlu_data", "bot/rules", "bot/stories")
+NLU_DATA = "nlu_data"
+SHARED_NLU_DATA = ("reviewed",)
+"""Folders of nlu_data/ that hold every language's examples (the others are one language's)."""
+OTHER_DATA = ("bot/rules", "bot/stories")
+
+
+def nlu_folders(root: Path = ROOT) -> list[Path]:
+    """The NLU data trained on: nlu_data/<code>/ of each language pack, and the shared folders.
+
+    Files directly in nlu_data/ count as shared too; a folder named after no pack (a language
+    being prepared) is left out.
+    """
+    base = root / NLU_DATA
+    if not base.is_dir():
+        return []
+    wanted = {*codes(), *SHARED_NLU_DATA}
+    return sorted(p for p in base.iterdir() if (p.is_dir() and p.name in wanted) or (
+        p.is_file() and p.suffix == ".yml"))
 KEEP_MODELS = 3
 CURRENT = "CURRENT"
 KEEP = "KEEP"
@@ -62,14 +81,17 @@ def content_hash(
     for entry in INPUTS:
         for file in _files(root / entry):
             entries.append((file.relative_to(root).as_posix(), file.read_bytes()))
-    data_roots = [(root / d, None) for d in TRAINING_DATA] + [(d, d.name) for d in extra]
-    for data_root, prefix in data_roots:
-        if not data_root.exists():
-            continue
-        for file in _files(data_root):
-            relative = file.relative_to(data_root).as_posix()
-            key = f"data:{prefix}/{relative}" if prefix else f"data:{relative}"
-            entries.append((key, file.read_bytes()))
+    # Files are named by their path inside their data root: nlu_data/en/core.yml is "en/core.yml".
+    data_files: list[tuple[Path, Path, str | None]] = [
+        (file, root / NLU_DATA, None) for folder in nlu_folders(root) for file in _files(folder)
+    ]
+    for data_root, prefix in [(root / d, None) for d in OTHER_DATA] + [(d, d.name) for d in extra]:
+        if data_root.exists():
+            data_files += [(file, data_root, prefix) for file in _files(data_root)]
+    for file, data_root, prefix in data_files:
+        relative = file.relative_to(data_root).as_posix()
+        key = f"data:{prefix}/{relative}" if prefix else f"data:{relative}"
+        entries.append((key, file.read_bytes()))
     digest = hashlib.sha256()
     for key, content in sorted(entries, key=lambda e: (e[0], hashlib.sha256(e[1]).digest())):
         digest.update(key.encode())
@@ -108,7 +130,8 @@ def train(
     if model.exists() and not force:
         print(f"Model is up to date: {model}")
     else:
-        data = [str(ROOT / d) for d in TRAINING_DATA if (ROOT / d).exists()]
+        data = [str(folder) for folder in nlu_folders(ROOT)]
+        data += [str(ROOT / d) for d in OTHER_DATA if (ROOT / d).exists()]
         data += [str(d) for d in extra if d.exists()]
         print("Training the Rasa model (inputs changed)…", flush=True)
         started = time.monotonic()
@@ -156,7 +179,13 @@ def main() -> None:
                         help="more training data (a candidate's staged corrections)")
     parser.add_argument("--candidate", action="store_true",
                         help="a candidate: neither set it current nor prune")
+    parser.add_argument("--print-data", action="store_true",
+                        help="print the training data folders (relative) and exit")
     args = parser.parse_args()
+    if args.print_data:
+        folders = [*nlu_folders(ROOT), *(ROOT / d for d in OTHER_DATA if (ROOT / d).exists())]
+        print(" ".join(str(f.relative_to(ROOT)) for f in folders))
+        return
     extra = tuple(d.resolve() for d in args.data)
     if args.print_hash:
         print(content_hash(ROOT, args.config.resolve(), extra))

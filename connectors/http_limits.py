@@ -12,6 +12,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.languages import ui_texts
+
 __all__ = ["BodySizeLimitMiddleware", "BodyTooLarge"]
 
 
@@ -39,12 +41,10 @@ class BodySizeLimitMiddleware:
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 if not value.isdigit():
-                    await _refuse(send, 400, "bad_request", "Invalid Content-Length.",
-                                  "Content-Length no válido.")
+                    await _refuse(send, 400, "bad_request", "invalid_content_length")
                     return
                 if int(value) > self.max_bytes:
-                    await _refuse(send, 413, "body_too_large", "The request is too large.",
-                                  "La solicitud es demasiado grande.")
+                    await _refuse(send, 413, "body_too_large")
                     return
         received = 0
         started = False
@@ -69,13 +69,13 @@ class BodySizeLimitMiddleware:
         except BodyTooLarge:
             if started:
                 raise
-            await _refuse(send, 413, "body_too_large", "The request is too large.",
-                          "La solicitud es demasiado grande.")
+            await _refuse(send, 413, "body_too_large")
 
 
-async def _refuse(send: Send, status: int, code: str, en: str, es: str) -> None:
-    body = json.dumps({"error": code, "message": {"en": en, "es": es}},
-                      ensure_ascii=False).encode("utf-8")
+async def _refuse(send: Send, status: int, code: str, text: str | None = None) -> None:
+    """Answers ``status`` with ``{"error": code, "message": {<language>: explanation}}``."""
+    message = ui_texts("errors", text or code)
+    body = json.dumps({"error": code, "message": message}, ensure_ascii=False).encode("utf-8")
     await send({
         "type": "http.response.start",
         "status": status,

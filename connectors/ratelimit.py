@@ -33,15 +33,12 @@ from limits import parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-__all__ = ["TOO_MANY_REQUESTS", "Decision", "RateLimiter", "limiter_from_env"]
+from bot.languages import ui_texts
+
+__all__ = ["Decision", "RateLimiter", "limiter_from_env"]
 
 logger = logging.getLogger(__name__)
 
-TOO_MANY_REQUESTS = {
-    "en": "Too many messages in a short time. Please wait {seconds} seconds and try again.",
-    "es": "Demasiados mensajes en poco tiempo. Espere {seconds} segundos e intente de nuevo.",
-}
-"""The resident's explanation of a 429, in both languages (``{seconds}`` is filled in)."""
 
 
 @dataclass(frozen=True)
@@ -57,9 +54,8 @@ class Decision:
     retry_after: int = 0
 
     def message(self) -> dict[str, str]:
-        """The bilingual explanation of a refusal."""
-        seconds = str(max(1, self.retry_after))
-        return {lang: text.format(seconds=seconds) for lang, text in TOO_MANY_REQUESTS.items()}
+        """The explanation of a refusal in every language (the packs' ``errors.rate_limited``)."""
+        return ui_texts("errors", "rate_limited", seconds=max(1, self.retry_after))
 
 
 class LocalMovingWindow:

@@ -40,6 +40,7 @@ import httpx
 import yaml
 
 from bot.language import detect_language
+from bot.languages import get_pack
 from bot.text import fold
 from connectors.senders import conversation_id
 from connectors.sms.signature import compute_twilio_signature
@@ -57,11 +58,18 @@ STEPS = {
     "description": "description", "contact": "contact_info", "confirm": "confirm_request",
 }
 SLOT_STEPS = {slot: step for step, slot in STEPS.items()}
-DEFAULTS = {
-    "description": {"en": "skip", "es": "saltar"},
-    "contact": {"en": "skip", "es": "saltar"},
-    "confirm": {"en": "yes", "es": "sí"},
-}
+# A step a conversation file leaves out is answered with the language pack's eval answers.
+DEFAULTS = {"description": "skip", "contact": "skip", "confirm": "yes"}
+
+
+def default_answer(step: str, language: str) -> str:
+    """What a resident says at ``step`` when the conversation file does not say.
+
+    The language pack's ``eval.skip`` (description, contact) or ``eval.yes`` (confirmation).
+    """
+    return str(get_pack(language).section("eval")[DEFAULTS[step]])
+
+
 MAX_AUTO_ANSWERS = 12
 SHORT_REPLY_WORDS = 2
 def _new_phone() -> str:
@@ -162,7 +170,7 @@ def _requests(target: Target) -> list[dict[str, Any]]:
 def _reply_language(text: str) -> str | None:
     words = re.sub(r"https?://\S+|\[[^\]]*\]", " ", text)
     detection = detect_language(words)
-    return detection.language if detection.method in ("lexicon", "langdetect") else None
+    return detection.language if detection.method in ("script", "lexicon", "langdetect") else None
 
 
 @dataclass
@@ -216,7 +224,7 @@ class Conversation:
         if step in self.facts:
             return self.facts[step]
         if step in DEFAULTS:
-            return DEFAULTS[step][self.lang]
+            return default_answer(step, self.lang)
         raise Failure("asked_without_fact", f"the assistant asked for {step!r}")
 
     def advance_to(self, step: str) -> None:

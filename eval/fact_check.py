@@ -1,6 +1,7 @@
 """Does every figure in the knowledge base trace to a fact, and every citation to an official page?
 
-For every article, language and form (the full ``body`` and the ``sms`` short form) this takes
+For every article, every language it is written in (its own text, inline or in a language
+pack's ``articles/``) and form (the full ``body`` and the ``sms`` short form) this takes
 each number — phone numbers, prices, times, dates, percentages, street numbers, and numbers
 written as words — and looks for it in the facts the article lists (``facts:``, ids into
 ``knowledge_base/facts/``). A figure is:
@@ -18,6 +19,9 @@ resting on a weak fact with no hedge anywhere in a language's text; a citation t
 page); unknown fact ids; and a ``confidence`` or ``last_verified`` that is not the lowest
 confidence / oldest check date of the article's facts.
 
+It prints, per language pack, how many articles have no text of their own in that language
+(residents are answered in English there).
+
 Usage: ``python -m eval.fact_check [--verbose] [--json PATH]``; exits 1 when there is an
 exception.
 """
@@ -34,8 +38,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from knowledge_base.articles import Article, load_articles
-from knowledge_base.languages import LANGUAGES
+from knowledge_base.articles import Article, load_articles, missing_texts
+from knowledge_base.languages import languages
 from knowledge_base.provenance import (
     Fact,
     citation_policy,
@@ -85,8 +89,7 @@ def check_figures(article: Article, facts: list[Fact]) -> list[Finding]:
         if facts else set()
     wrong = set().union(*(fact_figures(f) for f in facts if not f.usable)) if facts else set()
     found: list[Finding] = []
-    for language in LANGUAGES:
-        text = article.text[language]
+    for language, text in article.text.items():  # the languages it is written in
         for form, value in (("body", text.body), ("sms", text.sms)):
             parts = sentences(value)
             for index, sentence in enumerate(parts):
@@ -117,9 +120,8 @@ def check_addresses(article: Article, corpus: str) -> list[Finding]:
     """Web addresses in the article's texts that no fact (nor a listed home page) contains."""
     return [
         Finding(article.id, language, form, "untraced address", address)
-        for language in LANGUAGES
-        for form, value in (("body", article.text[language].body),
-                            ("sms", article.text[language].sms))
+        for language, text in article.text.items()
+        for form, value in (("body", text.body), ("sms", text.sms))
         for address in _ADDRESS.findall(value)
         if address.lower() not in corpus
     ]
@@ -177,6 +179,8 @@ def summary(articles: list[Article], findings: list[Finding]) -> dict[str, Any]:
         "figures": dict(figures),
         "articles_with_hedged_figures": len(hedged_articles),
         "exceptions": sum(f.exception for f in findings),
+        "missing_texts": {language: len(missing_texts(articles, language))
+                          for language in languages()},
     }
 
 
@@ -200,6 +204,8 @@ def main() -> None:
     print(f"Article confidence: {report['confidence']}")
     print(f"Figures (every language, full and SMS forms): {report['figures']}; hedged figures "
           f"in {report['articles_with_hedged_figures']} articles")
+    missing = ", ".join(f"{lang} {count}" for lang, count in report["missing_texts"].items())
+    print(f"Articles without their own text, answered in English there: {missing}")
     print(f"Exceptions: {report['exceptions']}")
     if args.json:
         args.json.write_text(json.dumps(

@@ -28,7 +28,7 @@ import yaml
 from eval.contamination import THRESHOLD, overlaps
 from eval.retrieval_benchmark import BENCHMARK, HELDOUT, load_benchmark
 from knowledge_base.articles import load_articles
-from knowledge_base.languages import LANGUAGES
+from knowledge_base.languages import languages
 
 TARGETS = {"benchmark": BENCHMARK, "heldout": HELDOUT}
 
@@ -42,7 +42,7 @@ def problems(question: dict[str, Any], article_ids: set[str]) -> list[str]:
     found = []
     if not str(question.get("text", "")).strip():
         found.append("no text")
-    if question.get("language") not in LANGUAGES:
+    if question.get("language") not in languages():
         found.append(f"language {question.get('language')!r}")
     for article_id in [question.get("expected"), *question.get("also_ok", [])]:
         if article_id not in article_ids:
@@ -87,7 +87,7 @@ def merge(target: Path, sources: list[Path], dry_run: bool = False) -> dict[str,
                     skipped += 1
                     continue
                 wrong = problems(question, article_ids) if section == "questions" else (
-                    [] if question.get("language") in LANGUAGES else ["language"])
+                    [] if question.get("language") in languages() else ["language"])
                 if wrong:
                     invalid.append((source.name, question.get("text"), wrong))
                     continue

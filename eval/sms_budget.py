@@ -8,7 +8,9 @@ citation — then passed through the SMS channel's smart encoding, exactly as
 channel never has to cut it; the citation travels in the same message, not as a separate SMS
 that could arrive first or not at all.
 
-For every article and language this prints the segments used and fails when:
+For every article and every language it is written in (the language packs' languages; an article
+without its own text in one is sent in English there, and the count of those is printed) this
+prints the segments used and fails when:
 
 * the rendered message needs more than three segments;
 * a number (phone, price, time, date, street number…) of the full answer is missing from the
@@ -29,8 +31,8 @@ from pathlib import Path
 
 from bot.domain_build import assemble_responses
 from connectors.sms.segments import analyze, smart_encode
-from knowledge_base.articles import Article, load_articles
-from knowledge_base.languages import DEFAULT_LANGUAGE, LANGUAGES
+from knowledge_base.articles import Article, load_articles, missing_texts
+from knowledge_base.languages import default_language, languages
 from knowledge_base.provenance import citation_policy, figures
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,10 +45,10 @@ def answer_templates() -> dict[str, str]:
     """The text of ``utter_kb_answer`` per language, as the assembled domain defines it."""
     variants = assemble_responses()["utter_kb_answer"]
     default = next((v["text"] for v in variants if not v.get("condition")), FALLBACK_TEMPLATE)
-    templates = {language: default for language in LANGUAGES}
+    templates = {language: default for language in languages()}
     for variant in variants:
         for condition in variant.get("condition") or []:
-            if condition.get("name") == "language" and condition.get("value") in LANGUAGES:
+            if condition.get("name") == "language" and condition.get("value") in templates:
                 templates[condition["value"]] = variant["text"]
     return templates
 
@@ -71,16 +73,19 @@ class SmsCheck:
 
 def render(article: Article, language: str, templates: dict[str, str]) -> str:
     """The SMS text residents receive for ``article`` in ``language``."""
-    template = templates.get(language, templates.get(DEFAULT_LANGUAGE, FALLBACK_TEMPLATE))
+    template = templates.get(language, templates.get(default_language(), FALLBACK_TEMPLATE))
     source = citation_policy().source_line(article.citation, language)
     return smart_encode(
-        template.format(answer=article.text[language].sms, source_url=source)
+        template.format(answer=article.in_language(language).sms, source_url=source)
     ).strip()
 
 
 def check(article: Article, language: str, templates: dict[str, str]) -> SmsCheck:
-    """Measures one article's short form in one language."""
-    text = article.text[language]
+    """Measures one article's short form in one language.
+
+    An article without its own text in ``language`` is measured with its default-language text.
+    """
+    text = article.in_language(language)
     info = analyze(render(article, language, templates))
     kept = {f.token for f in figures(text.sms, language)}
     missing = tuple(sorted({f.token for f in figures(text.body, language)} - kept))
@@ -92,9 +97,16 @@ def check(article: Article, language: str, templates: dict[str, str]) -> SmsChec
 
 
 def check_all(articles: list[Article] | None = None) -> list[SmsCheck]:
-    """Every article in every language."""
+    """Every article in every language it is written in.
+
+    An article without its own text in a language is sent in English there, which the English
+    check covers.
+    """
     templates = answer_templates()
-    return [check(a, lang, templates) for a in (articles or load_articles()) for lang in LANGUAGES]
+    return [
+        check(a, lang, templates)
+        for a in (articles or load_articles()) for lang in languages() if a.written_in(lang)
+    ]
 
 
 def main() -> None:
@@ -118,15 +130,18 @@ def main() -> None:
               f"{result.segments} seg. {'; '.join(problems)}")
     print(f"\n{len(articles)} articles; SMS answers (short form + citation, ≤ {MAX_SEGMENTS} "
           "segments, every number kept, whole sentences):")
-    for language in LANGUAGES:
+    for language in languages():
         mine = [r for r in results if r.language == language]
         fit = sum(r.ok for r in mine)
         segments = Counter(r.segments for r in mine)
         encodings = Counter(r.encoding for r in mine)
-        same = sum(a.text[language].sms == a.text[language].body for a in articles)
+        written = [a for a in articles if a.written_in(language)]
+        same = sum(a.text[language].sms == a.text[language].body for a in written)
+        missing = len(missing_texts(articles, language))
         print(f"  {language}: {fit}/{len(mine)} fit ({fit / max(1, len(mine)):.1%}); "
               f"segments {dict(sorted(segments.items()))}; {dict(encodings)}; "
-              f"short form = full answer for {same}")
+              f"short form = full answer for {same}; without their own text (sent in "
+              f"English): {missing}")
     if args.json:
         args.json.write_text(json.dumps([asdict(r) | {"ok": r.ok} for r in results], indent=2))
     sys.exit(1 if failures else 0)

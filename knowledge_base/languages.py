@@ -1,43 +1,80 @@
 """The languages the knowledge base is written in, and what the checks need to know about each.
 
-One place to add a language: its code in :data:`LANGUAGES`, and an entry in each table below.
-Nothing else in ``knowledge_base/`` or ``eval/`` branches on a language code.
+Everything here comes from the language packs (``bot/languages/<code>/pack.yml``): every
+pack's language is a knowledge-base language; its ``knowledge`` section says whether every
+article must carry its text inline (``required``), which words hedge a sentence and which
+spelled-out numbers count as figures; its ``retrieval`` section says how the retriever reads
+it. Nothing in ``knowledge_base/`` or ``eval/`` branches on a language code.
 """
 
 from __future__ import annotations
 
-LANGUAGES: tuple[str, ...] = ("en", "es")
-DEFAULT_LANGUAGE = "en"
+from bot.languages import codes, default_language, get_pack, load_packs
+from bot.languages import supported as _supported
 
-# Words that mark a sentence as hedged: it says the figure may be out of date and where to check.
-# A sentence resting on a low-confidence, stale or unverified fact must contain one of them.
-HEDGES: dict[str, tuple[str, ...]] = {
-    "en": ("may have changed", "may change", "might have changed", "check", "confirm",
-           "as of", "older", "not been confirmed"),
-    "es": ("puede haber cambiado", "pudo cambiar", "puede cambiar", "revis", "revís", "verifi",
-           "verifí", "confirm", "confírm", "según", "antigu", "no se ha confirmado"),
-}
+__all__ = [
+    "LANGUAGES",
+    "default_language",
+    "direct_language",
+    "encoder",
+    "gloss_languages",
+    "hedges",
+    "languages",
+    "number_words",
+    "required_languages",
+    "supported",
+]
 
-# Number words, so that "four months" and "cuatro meses" are checked like "4 months". "One" and
-# "un/una/uno" are left out: they are far more often an article or a pronoun than a figure.
-NUMBER_WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-        "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
-        "fifteen": "15", "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50",
-        "sixty": "60", "ninety": "90", "hundred": "100",
-        "twice": "2", "double": "2", "half": "50",
-    },
-    "es": {
-        "dos": "2", "tres": "3", "cuatro": "4", "cinco": "5", "seis": "6", "siete": "7",
-        "ocho": "8", "nueve": "9", "diez": "10", "once": "11", "doce": "12",
-        "quince": "15", "veinte": "20", "treinta": "30", "cuarenta": "40", "cincuenta": "50",
-        "sesenta": "60", "noventa": "90", "cien": "100",
-        "doble": "2", "duplican": "2", "mitad": "50",
-    },
-}
+
+def languages() -> tuple[str, ...]:
+    """Every pack's language, in menu order: the languages an answer may be asked in."""
+    return codes()
+
+
+def required_languages() -> tuple[str, ...]:
+    """The languages every article carries inline (``knowledge.required: true``)."""
+    return tuple(
+        pack.code for pack in load_packs() if pack.section("knowledge").get("required") is True
+    )
+
+
+LANGUAGES: tuple[str, ...] = required_languages()
+"""The languages every article is written in (read once, at import)."""
 
 
 def supported(language: str | None) -> str:
-    """``language`` when the knowledge base is written in it, else the default language."""
-    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+    """``language`` when a pack speaks it, else the default language."""
+    return _supported(language)
+
+
+def encoder(language: str) -> str:
+    """How the sentence encoder reads ``language``: ``"direct"`` or ``"gloss"``."""
+    return str(get_pack(language).section("retrieval").get("encoder") or "gloss")
+
+
+def direct_language() -> str:
+    """The language the sentence encoder reads itself (``encoder: direct``).
+
+    Glossed languages are translated into it; without such a pack, the default language.
+    """
+    direct = [code for code in codes() if encoder(code) == "direct"]
+    return direct[0] if direct else default_language()
+
+
+def gloss_languages() -> tuple[str, ...]:
+    """The languages that reach the encoder through a learned word table."""
+    return tuple(code for code in codes() if code != direct_language())
+
+
+def hedges(language: str) -> tuple[str, ...]:
+    """Words that mark a sentence as hedged: it says the figure may be out of date.
+
+    A sentence resting on a low-confidence, stale or unverified fact must contain one of them.
+    """
+    return tuple(str(h) for h in get_pack(language).section("knowledge").get("hedges") or ())
+
+
+def number_words(language: str) -> dict[str, str]:
+    """Spelled-out numbers and their figures ("four" → "4"), checked like the figures."""
+    words = get_pack(language).section("knowledge").get("number_words") or {}
+    return {str(word): str(figure) for word, figure in words.items()}

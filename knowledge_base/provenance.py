@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from knowledge_base.languages import HEDGES, NUMBER_WORDS
+from knowledge_base.languages import default_language, hedges, number_words
 
 FACTS_DIR = Path(__file__).resolve().parent / "facts"
 FACT_FILES = ("la_facts.jsonl", "corrections.jsonl")
@@ -169,7 +169,8 @@ class CitationPolicy:
         where = urlsplit(url).netloc.lower()
         for host, labels in self.other_government.items():
             if _on_host(where, host):
-                return labels.get(language) or next(iter(labels.values()))
+                return (labels.get(language) or labels.get(default_language())
+                        or next(iter(labels.values())))
         return None
 
     def known_pages(self, facts: Iterable[Fact]) -> set[str]:
@@ -198,7 +199,9 @@ _PHONE = re.compile(r"(?:\b1[-.\s])?(?:\(\d{3}\)\s?|\b\d{3}[-.\s])\d{3}[-.\s]\d{
 _SHORT_CODE = re.compile(r"\b\d-\d-\d\b")
 _TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
 _NUMBER = re.compile(r"(?<![A-Za-z\d])\d+(?:,\d{3})*(?:\.\d+)?")  # not the 311 of "MyLA311"
-_SENTENCE_END = re.compile(r"[.!?]\s+(?=[\"'(¿¡]?[A-ZÁÉÍÓÚÑ0-9])")
+# A full stop, then space, then (after an opening mark) a capital, a digit or a letter of a
+# script without case (Hangul…): a new sentence. See _starts_sentence.
+_SENTENCE_END = re.compile(r"[.!?]\s+(?=[\"'(¿¡]?\w)")
 # Words whose period does not end a sentence: "1400 N. Gaffey St. in San Pedro", "P.O. Box".
 _ABBREVIATIONS = frozenset(
     "st ave blvd dr rd no nos sr sra dra mr mrs ms mt ft jr inc co a.m p.m p.o u.s".split()
@@ -220,11 +223,19 @@ class Figure:
     sentence: int
 
 
+def _starts_sentence(char: str) -> bool:
+    """Whether a sentence may start with ``char``: not a lower-case letter."""
+    return char.isdigit() or char.isupper() or (char.isalpha() and not char.islower())
+
+
 def sentences(text: str) -> list[str]:
     """``text`` split into sentences, not after abbreviations such as "St." or "N."."""
     text = text.strip()
     found, start = [], 0
     for match in _SENTENCE_END.finditer(text):
+        following = text[match.end():match.end() + 2]
+        if not _starts_sentence(following[1:] if following[:1] in "\"'(¿¡" else following[:1]):
+            continue
         before = text[start:match.start()].split()
         word = before[-1].lower().lstrip("(\"'") if before else ""
         if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
@@ -259,7 +270,7 @@ def sentence_figures(sentence: str, language: str) -> list[str]:
     for match in _NUMBER.finditer(rest):
         number = match.group().replace(",", "")
         tokens.append(number[:-2] if number.endswith(".0") else number)
-    words = NUMBER_WORDS.get(language, {})
+    words = number_words(language)
     for word in re.findall(r"[^\W\d_]+", rest.lower()):
         if word in words:
             tokens.append(words[word])
@@ -276,8 +287,11 @@ def figures(text: str, language: str) -> list[Figure]:
 
 
 def fact_figures(fact: Fact) -> set[str]:
-    """The figures of a fact (its text is English), and the year its source is dated."""
-    found = set(sentence_figures(fact.text, "en"))
+    """The figures of a fact and the year its source is dated.
+
+    Facts are written in the default language (English).
+    """
+    found = set(sentence_figures(fact.text, default_language()))
     if fact.source_date:
         found.add(fact.source_date[:4])
     return found
@@ -286,7 +300,7 @@ def fact_figures(fact: Fact) -> set[str]:
 def is_hedged(sentence: str, language: str) -> bool:
     """Whether a sentence says its figure may be out of date or where to check it."""
     lowered = sentence.lower()
-    return any(marker in lowered for marker in HEDGES.get(language, ()))
+    return any(marker in lowered for marker in hedges(language))
 
 
 def has_hedge(text: str, language: str) -> bool:

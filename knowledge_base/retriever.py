@@ -1,25 +1,27 @@
 """Hybrid, language-aware retrieval over the knowledge base.
 
 A query is scored against every article by several *views* (see ``knowledge_base/index.py``
-for how each is built), chosen by the query's language:
+for how each is built), chosen by how the query's language reaches the sentence encoder
+(its pack's ``retrieval.encoder``): *direct* (English) or *gloss* (Spanish):
 
 ===================  ========  =============================================================
-view                 language  what it compares
+view                 reach     what it compares
 ===================  ========  =============================================================
-``dense``            en, es    MiniLM vector of the query · article centroid in its language
-``classifier``       en        logistic regression over the query's MiniLM vector
-``bm25``             en, es    BM25, query-language documents, typo-corrected query words
-``chars``            en, es    character 3–5-gram TF-IDF cosine (typos, word forms)
-``gloss_dense``      es        MiniLM vector of the English gloss · English+glossed centroid
-``gloss_classifier`` es        logistic regression over the gloss's MiniLM vector
-``gloss_bm25``       es        English BM25 with the query's weighted word translations
-``concept_bm25``     es        BM25 over Spanish documents and query mapped to English stems
+``dense``            both      MiniLM vector of the query · article centroid in its language
+``classifier``       direct    logistic regression over the query's MiniLM vector
+``bm25``             both      BM25, query-language documents, typo-corrected query terms
+``chars``            both      character 3–5-gram TF-IDF cosine (typos, word forms)
+``gloss_dense``      gloss     MiniLM vector of the English gloss · English+glossed centroid
+``gloss_classifier`` gloss     logistic regression over the gloss's MiniLM vector
+``gloss_bm25``       gloss     English BM25 with the query's weighted word translations
+``concept_bm25``     gloss     BM25 over the language's documents and query mapped to English
 ===================  ========  =============================================================
 
 ``search(method="bm25")`` and ``search(method="dense")`` rank by one view alone;
 ``method="fused"`` adds the views' per-query z-scores with per-language weights from
-``calibration.json`` (written by ``eval/retrieval_benchmark.py --tune``). A Spanish query makes
-one encoder call (its gloss; MiniLM is English-only), an English query one as well.
+``calibration.json`` (written by ``eval/retrieval_benchmark.py --tune``; a language it has no
+weights for weighs every view 1). A glossed query makes one encoder call (its gloss; MiniLM is
+English-only), an English query one as well.
 
 Whether the best article is good enough to answer is a per-language logistic model of the top
 hit's fused score, its margin over the runner-up, its dense similarity and its BM25 score
@@ -38,12 +40,18 @@ import numpy as np
 
 from knowledge_base.articles import ARTICLES_DIR, Article, load_articles
 from knowledge_base.bm25 import BM25
-from knowledge_base.index import INDEX_DIR, SPACES, embed
-from knowledge_base.languages import supported
+from knowledge_base.index import INDEX_DIR, classifiers, embed, gloss_space, spaces
+from knowledge_base.languages import (
+    default_language,
+    direct_language,
+    encoder,
+    gloss_languages,
+    languages,
+    supported,
+)
 from knowledge_base.provenance import citation_policy
-from knowledge_base.text import guess_language, tokenize
+from knowledge_base.text import fold, guess_language, speller_suffixes, tokenize
 from knowledge_base.translation import (
-    SPANISH_DIMINUTIVES,
     Speller,
     TranslationTable,
     bag_of,
@@ -53,16 +61,28 @@ from knowledge_base.translation import (
 Method = Literal["bm25", "dense", "fused"]
 CALIBRATION_PATH = Path(__file__).resolve().parent / "calibration.json"
 DEFAULT_THRESHOLD = 0.5
-FUSED_VIEWS: dict[str, tuple[str, ...]] = {
-    "en": ("dense", "classifier", "bm25", "chars"),
-    "es": ("bm25", "chars", "gloss_dense", "gloss_classifier", "gloss_bm25", "concept_bm25"),
-}
-ALL_VIEWS: dict[str, tuple[str, ...]] = {
-    "en": FUSED_VIEWS["en"],
-    "es": ("dense", *FUSED_VIEWS["es"]),
-}
+DIRECT_VIEWS: tuple[str, ...] = ("dense", "classifier", "bm25", "chars")
+GLOSS_VIEWS: tuple[str, ...] = (
+    "bm25", "chars", "gloss_dense", "gloss_classifier", "gloss_bm25", "concept_bm25"
+)
 _ENCODED = {"dense": "query", "classifier": "query", "gloss_dense": "gloss",
             "gloss_classifier": "gloss"}
+
+
+def fused_views(language: str) -> tuple[str, ...]:
+    """The views fused for a query in ``language``."""
+    return DIRECT_VIEWS if encoder(language) == "direct" else GLOSS_VIEWS
+
+
+def all_views(language: str) -> tuple[str, ...]:
+    """Every view a query in ``language`` can be scored by (the fused ones and ``dense``)."""
+    fused = fused_views(language)
+    return fused if "dense" in fused else ("dense", *fused)
+
+
+def evidence_view(language: str) -> str:
+    """The dense view a hit's ``dense`` similarity is read from."""
+    return "dense" if encoder(language) == "direct" else "gloss_dense"
 
 
 @dataclass(frozen=True)
@@ -72,7 +92,8 @@ class Hit:
     Attributes:
         article_id: The article.
         score: Its score under the method asked for (fused: see :meth:`Retriever.fuse`).
-        dense: Cosine similarity of the query (Spanish: its gloss) to the article centroid.
+        dense: Cosine similarity of the query (a glossed language's: its gloss) to the
+            article centroid.
         bm25: BM25 score of the article in the query's language.
         margin: ``score`` minus the best score of any other article.
         language: The language the query was treated as.
@@ -83,7 +104,7 @@ class Hit:
     dense: float
     bm25: float
     margin: float = 0.0
-    language: str = "en"
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,6 +120,9 @@ class Answer:
         source: The citation as residents see it: the link, labelled when it is not a City page.
         confidence: How likely the article answers the question (0 to 1).
         offers: The 311 request type worth offering to file after the answer, if any.
+        language: The language of ``title``, ``text``, ``sms`` and ``source``: the resident's
+            (``None`` says so too), or the default language's when the article has no text in
+            theirs.
     """
 
     article_id: str
@@ -109,6 +133,7 @@ class Answer:
     source: str
     confidence: float
     offers: str | None = None
+    language: str | None = None
 
 
 def zscores(scores: np.ndarray) -> np.ndarray:
@@ -121,7 +146,7 @@ def zscores(scores: np.ndarray) -> np.ndarray:
 
 
 class Retriever:
-    """Finds the article that answers a resident's question, in English or Spanish."""
+    """Finds the article that answers a resident's question, in any pack's language."""
 
     def __init__(
         self,
@@ -140,29 +165,31 @@ class Retriever:
         if missing:
             raise FileNotFoundError(f"Index {index_dir} is stale: rebuild it ({missing[:3]})")
         self.articles = {i: by_id[i] for i in self._ids}
-        self._dense = {s: faiss.read_index(str(index_dir / f"dense_{s}.faiss")) for s in SPACES}
+        self._dense = {
+            space: faiss.read_index(str(index_dir / f"dense_{space}.faiss")) for space in spaces()
+        }
         with np.load(index_dir / "classifiers.npz") as data:
             self._classifiers = {
-                name: (data[f"{name}_coef"], data[f"{name}_intercept"])
-                for name in ("en", "gloss")
+                name: (data[f"{name}_coef"], data[f"{name}_intercept"]) for name in classifiers()
             }
-        self._bm25 = {name: BM25(lexical[name]) for name in ("en", "es", "concept")}
+        self._bm25 = {lang: BM25(docs) for lang, docs in lexical["bm25"].items()}
+        self._concepts = {lang: BM25(docs) for lang, docs in lexical["concept"].items()}
         self._spellers = {
             lang: Speller(
-                {t: int(self._bm25[lang].document_frequency[i])
-                 for t, i in self._bm25[lang].vocabulary.items()},
-                suffixes=SPANISH_DIMINUTIVES if lang == "es" else (),
+                {t: int(bm25.document_frequency[i]) for t, i in bm25.vocabulary.items()},
+                suffixes=speller_suffixes(lang),
             )
-            for lang in ("en", "es")
+            for lang, bm25 in self._bm25.items()
         }
         self._chars: dict[str, tuple[Any, Any]] = {}
         for lang, docs in lexical["chars"].items():
             vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5),
                                          sublinear_tf=True)
             self._chars[lang] = (vectorizer, vectorizer.fit_transform(docs).T.tocsr())
-        self.translation = TranslationTable.from_json(
-            json.loads((index_dir / "translation.json").read_text())
-        )
+        tables = json.loads((index_dir / "translation.json").read_text())
+        self.translations = {
+            lang: TranslationTable.from_json(tables[lang]) for lang in gloss_languages()
+        }
         self._calibration = calibration or {}
         embed(["warm up"])  # loads the encoder now, not during a resident's first question
 
@@ -201,8 +228,6 @@ class Retriever:
         return self._bm25[language].scores(tokens)
 
     def _char_scores(self, query: str, language: str) -> np.ndarray:
-        from knowledge_base.text import fold
-
         vectorizer, documents = self._chars[language]
         result: np.ndarray = (vectorizer.transform([fold(query)]) @ documents).toarray()[0]
         return result
@@ -214,37 +239,41 @@ class Retriever:
 
         Args:
             query: The resident's question.
-            language: ``"en"`` or ``"es"``.
+            language: A pack's code (the default language for any other).
             views: View names (see the module docstring).
         """
-        language = "es" if language == "es" else "en"
-        views = views or FUSED_VIEWS[language]
+        language = supported(language)
+        views = views or fused_views(language)
+        table = self.translations.get(language)
         texts: dict[str, str] = {}
         for view in views:
-            if view in _ENCODED:
-                kind = _ENCODED[view]
-                texts[kind] = query if kind == "query" else self.translation.gloss(query)
+            if _ENCODED.get(view) == "query":
+                texts["query"] = query
+            elif _ENCODED.get(view) == "gloss":
+                if table is None:
+                    raise ValueError(f"{view!r} needs a glossed language, not {language!r}")
+                texts["gloss"] = table.gloss(query)
         vectors = dict(zip(texts, embed(list(texts.values())), strict=True)) if texts else {}
         translated = (
-            self.translation.translate(query)
-            if {"gloss_bm25", "concept_bm25"} & set(views) else []
+            table.translate(query)
+            if table is not None and {"gloss_bm25", "concept_bm25"} & set(views) else []
         )
         scores: dict[str, np.ndarray] = {}
         for view in views:
             if view == "dense":
                 scores[view] = self._centroid_scores(language, vectors["query"])
             elif view == "classifier":
-                scores[view] = self._classifier_scores("en", vectors["query"])
+                scores[view] = self._classifier_scores(direct_language(), vectors["query"])
             elif view == "gloss_dense":
-                scores[view] = self._centroid_scores("gloss", vectors["gloss"])
+                scores[view] = self._centroid_scores(gloss_space(language), vectors["gloss"])
             elif view == "gloss_classifier":
-                scores[view] = self._classifier_scores("gloss", vectors["gloss"])
+                scores[view] = self._classifier_scores(gloss_space(language), vectors["gloss"])
             elif view == "bm25":
                 scores[view] = self._bm25_scores(query, language)
             elif view == "gloss_bm25":
-                scores[view] = self._bm25["en"].scores(bag_of(translated))
+                scores[view] = self._bm25[direct_language()].scores(bag_of(translated))
             elif view == "concept_bm25":
-                scores[view] = self._bm25["concept"].scores(concepts_of(translated))
+                scores[view] = self._concepts[language].scores(concepts_of(translated))
             elif view == "chars":
                 scores[view] = self._char_scores(query, language)
             else:
@@ -259,7 +288,7 @@ class Retriever:
     def weights(self, language: str) -> dict[str, float]:
         """Fusion weight of each fused view for ``language`` (1 each when not calibrated)."""
         tuned = self._calibration.get("fusion", {}).get(language, {})
-        return {view: float(tuned.get(view, 1.0)) for view in FUSED_VIEWS[language]}
+        return {view: float(tuned.get(view, 1.0)) for view in fused_views(language)}
 
     def fuse(
         self, scores: dict[str, np.ndarray], language: str,
@@ -285,7 +314,7 @@ class Retriever:
     ) -> list[Hit]:
         """The ``k`` best articles of ``ranking`` as hits with their evidence."""
         order = np.argsort(-ranking, kind="stable")[: max(k, 2)]
-        dense = scores.get("dense" if language == "en" else "gloss_dense")
+        dense = scores.get(evidence_view(language))
         if dense is None:
             dense = scores.get("dense")
         lexical = scores.get("bm25")
@@ -313,9 +342,9 @@ class Retriever:
             query: The resident's question.
             k: How many articles.
             method: ``"bm25"`` or ``"dense"`` (one view), or ``"fused"``.
-            language: ``"en"`` or ``"es"``; guessed from the words when not given.
+            language: A pack's code; guessed from the words when not given.
         """
-        lang = language if language in ("en", "es") else guess_language(query)
+        lang = language if language in languages() else guess_language(query)
         if method == "bm25":
             scores = self.view_scores(query, lang, ("bm25",))
             return self.hits(scores["bm25"], scores, lang, k, positive_only=True)
@@ -323,7 +352,7 @@ class Retriever:
             scores = self.view_scores(query, lang, ("dense",))
             return self.hits(scores["dense"], scores, lang, k)
         weighted = tuple(v for v, w in self.weights(lang).items() if w)
-        evidence = ("dense" if lang == "en" else "gloss_dense", "bm25")
+        evidence = (evidence_view(lang), "bm25")
         scores = self.view_scores(query, lang, tuple(dict.fromkeys(weighted + evidence)))
         return self.hits(self.fuse(scores, lang), scores, lang, k)
 
@@ -348,13 +377,16 @@ class Retriever:
         )
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
-    def threshold(self, language: str = "en") -> float:
+    def threshold(self, language: str | None = None) -> float:
         """The confidence below which the assistant says it is not sure."""
-        model = self._calibration.get("confidence", {}).get(language, {})
+        model = self._calibration.get("confidence", {}).get(supported(language), {})
         return float(model.get("threshold", DEFAULT_THRESHOLD))
 
     def answer(self, query: str, language: str) -> Answer | None:
-        """The best passage in ``language`` when confident enough, else ``None``."""
+        """The best passage in ``language`` when confident enough, else ``None``.
+
+        An article not written in ``language`` answers with its default-language text.
+        """
         hits = self.search(query, k=1, language=language)
         if not hits:
             return None
@@ -363,6 +395,8 @@ class Retriever:
             return None
         article = self.articles[hits[0].article_id]
         language = supported(language)
+        if not article.written_in(language):
+            language = default_language()
         text = article.in_language(language)
         return Answer(
             article_id=article.id,
@@ -373,4 +407,5 @@ class Retriever:
             source=citation_policy().source_line(article.citation, language),
             confidence=confidence,
             offers=article.offers,
+            language=language,
         )

@@ -1,10 +1,14 @@
-"""A Spanish→English word translation table learned from the knowledge base's parallel texts.
+"""Word translation tables learned from the knowledge base's parallel texts.
 
-Every article is written in both languages, so its Spanish and English titles, bodies and
-paraphrase lists are translations of each other. IBM Model 1 (EM over those aligned pairs, with
-a NULL word for what has no counterpart) learns t(english stem | spanish stem) from them. A
-Spanish query is then *glossed* into English: weighted English stems for the English BM25
-index, and a plain English phrase for the (English-only) sentence encoder.
+Every article is written in the direct language (English: the one the sentence encoder reads)
+and, for the languages a pack marks ``encoder: gloss`` (Spanish), in that language too, so an
+article's two titles, bodies and paraphrase lists are translations of each other. IBM Model 1
+(EM over those aligned pairs, with a NULL word for what has no counterpart) learns
+t(english stem | source term) from them. A query in the source language is then *glossed* into
+English: weighted English stems for the English BM25 index, and a plain English phrase for the
+(English-only) sentence encoder. The source terms are the language's analyzer's
+(:mod:`knowledge_base.text`): stems, or character n-grams; function words the table cannot
+learn come from the pack (``retrieval.gloss``).
 
 The table knows only the knowledge base's own vocabulary, which is the vocabulary that matters
 for finding its articles. Words it has never seen pass through when they are English (residents
@@ -22,39 +26,11 @@ from typing import Any
 
 import numpy as np
 
-from knowledge_base.text import STOPWORDS, stem, stems, words
+from bot.languages import get_pack
+from knowledge_base.languages import direct_language
+from knowledge_base.text import speller_suffixes, stem, stems, stopwords, word_terms, words
 
 NULL = "<null>"
-# Spanish function words, which the learned table (trained without stopwords) cannot translate,
-# rendered so that the encoder still sees the question's shape; "" drops a word.
-FUNCTION_WORDS = {
-    "que": "what", "cuanto": "how much", "cuanta": "how much", "cuantos": "how many",
-    "cuantas": "how many", "donde": "where", "adonde": "where", "cuando": "when", "como": "how",
-    "quien": "who", "quienes": "who", "cual": "which", "cuales": "which", "porque": "because",
-    "puedo": "can i", "puede": "can", "pueden": "can", "podemos": "can we", "podria": "could",
-    "debo": "should i", "debe": "should", "deben": "should", "necesito": "i need",
-    "necesita": "needs", "quiero": "i want", "hay": "is there", "tengo": "i have",
-    "tiene": "has", "tienen": "have", "no": "not", "sin": "without", "con": "with",
-    "para": "for", "por": "for", "de": "of", "del": "of the", "en": "in", "a": "to",
-    "al": "to the", "desde": "since", "hasta": "until", "sobre": "about", "entre": "between",
-    "antes": "before", "despues": "after", "mi": "my", "mis": "my", "tu": "your",
-    "tus": "your", "su": "their", "sus": "their", "nuestro": "our", "nuestra": "our",
-    "yo": "i", "el": "the", "la": "the", "los": "the", "las": "the", "un": "a", "una": "a",
-    "es": "is", "son": "are", "esta": "is", "estan": "are", "estoy": "i am", "soy": "i am",
-    "fue": "was", "si": "if", "ya": "already", "tambien": "also", "mas": "more",
-    "muy": "very", "otro": "another", "otra": "another", "todo": "all", "todos": "all",
-    "toda": "all", "todas": "all", "cada": "every", "algo": "something",
-    "alguien": "someone", "nadie": "nobody", "nada": "nothing", "nunca": "never",
-    "siempre": "always", "aqui": "here", "aca": "here", "ahi": "there", "alla": "there",
-    "ahora": "now", "y": "and", "o": "or", "u": "or", "pero": "but", "e": "and",
-}
-FUNCTION_PHRASES = {
-    "por que": "why", "para que": "what for", "tengo que": "i have to",
-    "tiene que": "has to", "tienen que": "have to", "hay que": "must", "se puede": "can",
-    "a que": "what", "lo que": "what",
-}
-
-SPANISH_DIMINUTIVES = ("cit", "it")  # Snowball stems of -cito/-ito, -cita/-ita
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -68,8 +44,8 @@ class Speller:
 
     Short tokens and first letters are left alone: a one-letter change there more often makes
     another word ("señor" → "menor") than a typo. Before looking for typos it strips the given
-    suffixes (Spanish diminutives: "perrit" → "perr"), so "perrita" finds "perro" rather than
-    the typo neighbour "permit".
+    suffixes (a pack's ``speller_suffixes``, Spanish diminutives: "perrit" → "perr"), so
+    "perrita" finds "perro" rather than the typo neighbour "permit".
 
     Args:
         frequencies: Known tokens and how often they occur; the most frequent candidate wins.
@@ -154,98 +130,136 @@ def ibm_model1(
     return result
 
 
+def _source_terms(text: str, language: str) -> list[str]:
+    return [term for word in words(text, language) for term in word_terms(word, language)]
+
+
 @dataclass
 class TranslationTable:
-    """Spanish stems → weighted English stems, plus what is needed to gloss a query.
+    """A language's terms → weighted English stems, plus what is needed to gloss a query.
 
     Attributes:
-        table: t(english stem | spanish stem), best first.
+        table: t(english stem | source term), best first.
         surface: The most frequent English word for each English stem (for the encoder).
-        spanish: Spanish stems and their frequencies in the knowledge base.
+        source: Source terms and their frequencies in the knowledge base.
         english: English stems and their frequencies in the knowledge base.
+        language: The source language (a pack's code).
+        target: The language glossed into (the direct language, English).
     """
 
     table: dict[str, dict[str, float]]
     surface: dict[str, str]
-    spanish: dict[str, int]
+    source: dict[str, int]
     english: dict[str, int]
+    language: str
+    target: str
     _speller: Speller | None = field(default=None, repr=False, compare=False)
+    _function_words: tuple[dict[str, str], dict[str, str]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @classmethod
     def train(
-        cls, pairs: Iterable[tuple[str, str]], iterations: int = 12
+        cls, pairs: Iterable[tuple[str, str]], language: str, iterations: int = 12
     ) -> TranslationTable:
-        """Learns the table from aligned (Spanish text, English text) pairs."""
+        """Learns the table from aligned (``language`` text, English text) pairs."""
+        target = direct_language()
         tokenised: list[tuple[list[str], list[str]]] = []
-        spanish: Counter[str] = Counter()
+        source: Counter[str] = Counter()
         english: Counter[str] = Counter()
         forms: dict[str, Counter[str]] = defaultdict(Counter)
-        for es_text, en_text in pairs:
-            es = stems(words(es_text, "es"), "es")
-            en_words = words(en_text, "en")
-            en = stems(en_words, "en")
+        for source_text, en_text in pairs:
+            terms = _source_terms(source_text, language)
+            en_words = words(en_text, target)
+            en = stems(en_words, target)
             for word, en_stem in zip(en_words, en, strict=True):
                 forms[en_stem][word] += 1
-            spanish.update(es)
+            source.update(terms)
             english.update(en)
-            tokenised.append((es, en))
+            tokenised.append((terms, en))
         return cls(
             table=ibm_model1(tokenised, iterations),
             surface={s: c.most_common(1)[0][0] for s, c in forms.items()},
-            spanish=dict(spanish),
+            source=dict(source),
             english=dict(english),
+            language=language,
+            target=target,
         )
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-serialisable form (see :meth:`from_json`)."""
         return {
+            "language": self.language,
+            "target": self.target,
             "table": self.table,
             "surface": self.surface,
-            "spanish": self.spanish,
+            "source": self.source,
             "english": self.english,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TranslationTable:
         """The table saved by :meth:`to_json`."""
-        return cls(data["table"], data["surface"], data["spanish"], data["english"])
+        return cls(data["table"], data["surface"], data["source"], data["english"],
+                   data["language"], data["target"])
 
     @property
     def speller(self) -> Speller:
-        """Typo correction against the Spanish vocabulary (built on first use)."""
+        """Typo correction against the source vocabulary (built on first use)."""
         if self._speller is None:
-            self._speller = Speller(self.spanish, suffixes=SPANISH_DIMINUTIVES)
+            self._speller = Speller(self.source, suffixes=speller_suffixes(self.language))
         return self._speller
+
+    @property
+    def function_words(self) -> tuple[dict[str, str], dict[str, str]]:
+        """The pack's English renderings of function words and phrases (``retrieval.gloss``)."""
+        if self._function_words is None:
+            gloss = get_pack(self.language).section("retrieval").get("gloss") or {}
+            self._function_words = (
+                {str(k): str(v or "") for k, v in (gloss.get("words") or {}).items()},
+                {str(k): str(v or "") for k, v in (gloss.get("phrases") or {}).items()},
+            )
+        return self._function_words
 
     def _word(
         self, word: str, top: int, floor: float, keep_unknown: bool
     ) -> dict[str, float] | None:
-        es_stem = stem(word, "es")
-        en_stem = stem(word, "en")
-        if self.english.get(en_stem, 0) > 2 * self.spanish.get(es_stem, 0):
+        terms = word_terms(word, self.language)
+        en_stem = stem(word, self.target)
+        if self.english.get(en_stem, 0) > 2 * max(self.source.get(t, 0) for t in terms):
             return {en_stem: 1.0}
-        known = self.speller.correct(es_stem)
-        if known is None or known not in self.table:
+        options: dict[str, float] = {}
+        for term in terms:
+            known = self.speller.correct(term)
+            if known is None or known not in self.table:
+                continue
+            for english, probability in sorted(self.table[known].items(), key=lambda kv: -kv[1])[
+                :top
+            ]:
+                options[english] = max(options.get(english, 0.0), probability)
+        if not options:
             return {word: 1.0} if word.isdigit() or keep_unknown else None
-        options = sorted(self.table[known].items(), key=lambda kv: -kv[1])[:top]
-        return {w: p for w, p in options if p >= floor} or None
+        ranked = sorted(options.items(), key=lambda kv: -kv[1])[:top]
+        return {w: p for w, p in ranked if p >= floor} or None
 
     def translate(
         self, text: str, top: int = 3, floor: float = 0.05, keep_unknown: bool = False
     ) -> list[dict[str, float]]:
-        """Per Spanish content word of ``text``, its likely English stems with probabilities.
+        """Per content word of ``text``, its likely English stems with probabilities.
 
-        English words (more frequent in the English texts than in the Spanish ones) pass
-        through with probability 1; unknown words are spell-corrected against the Spanish
+        English words (more frequent in the English texts than in the source ones) pass
+        through with probability 1; unknown words are spell-corrected against the source
         vocabulary, and dropped (or kept as they are, with ``keep_unknown``) when that fails.
 
         Args:
-            text: A Spanish (or Spanglish) query.
+            text: A query in the source language (or mixed with English).
             top: Translations kept per word.
             floor: Translations less likely than this are dropped.
             keep_unknown: Whether words found nowhere (names) are kept as they are.
         """
-        glossed = (self._word(word, top, floor, keep_unknown) for word in words(text, "es"))
+        glossed = (
+            self._word(word, top, floor, keep_unknown) for word in words(text, self.language)
+        )
         return [options for options in glossed if options]
 
     def bag(self, text: str) -> dict[str, float]:
@@ -253,10 +267,10 @@ class TranslationTable:
         return bag_of(self.translate(text))
 
     def concepts(self, text: str) -> list[str]:
-        """Each Spanish content word of ``text`` as its most likely English stem.
+        """Each content word of ``text`` as its most likely English stem.
 
-        Indexing Spanish documents and queries this way makes Spanish synonyms that translate
-        alike ("bote", "contenedor" → "bin") match each other.
+        Indexing the source documents and queries this way makes synonyms that translate alike
+        ("bote", "contenedor" → "bin") match each other.
         """
         return concepts_of(self.translate(text))
 
@@ -264,26 +278,29 @@ class TranslationTable:
         """A word-by-word English rendering of ``text``, for the English sentence encoder.
 
         Content words get their most likely translation (as an English word, not a stem);
-        function words ("cuánto", "dónde", "no", "sin") come from :data:`FUNCTION_WORDS`, so
-        the encoder still sees what kind of question it is; names pass through.
+        function words ("cuánto", "dónde", "no", "sin") come from the pack's
+        ``retrieval.gloss``, so the encoder still sees what kind of question it is; names pass
+        through.
         """
+        function_words, function_phrases = self.function_words
+        ignored = stopwords(self.language)
         out: list[str] = []
-        tokens = words(text, "es", stopwords=True)
+        tokens = words(text, self.language, stopwords=True)
         skip = False
         for position, word in enumerate(tokens):
             if skip:
                 skip = False
                 continue
             pair = " ".join(tokens[position : position + 2])
-            if pair in FUNCTION_PHRASES:
-                out.append(FUNCTION_PHRASES[pair])
+            if pair in function_phrases:
+                out.append(function_phrases[pair])
                 skip = True
                 continue
-            if word in FUNCTION_WORDS:
-                if FUNCTION_WORDS[word]:
-                    out.append(FUNCTION_WORDS[word])
+            if word in function_words:
+                if function_words[word]:
+                    out.append(function_words[word])
                 continue
-            if word in STOPWORDS["es"]:
+            if word in ignored:
                 continue
             options = self._word(word, 1, 0.0, keep_unknown=True)
             if options:

@@ -27,6 +27,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.matcher import Matcher
 
+from bot.languages import default_language, load_packs
+
 STREET_SUFFIXES = [
     "st", "st.", "street", "ave", "ave.", "av", "avenue", "blvd", "blvd.", "boulevard", "rd",
     "rd.", "road", "dr", "dr.", "drive", "pl", "pl.", "place", "way", "ln", "ln.", "lane", "ct",
@@ -116,10 +118,17 @@ _CUE_WORDS = set(CORNER_WORDS_EN + CORNER_WORDS_ES) | {"of", "de", "del"}
 
 
 class CivicMatcher:
-    """spaCy matchers for addresses and request numbers, in English and Spanish."""
+    """spaCy matchers for addresses and request numbers, with each language pack's tokenizer.
+
+    A pack's ``spacy`` names the blank spaCy language that tokenizes it (``xx``, spaCy's
+    multi-language tokenizer, when it names none).
+    """
 
     def __init__(self) -> None:
-        self._nlp = {"en": spacy.blank("en"), "es": spacy.blank("es")}
+        self._default = default_language()
+        self._nlp = {
+            pack.code: spacy.blank(str(pack.data.get("spacy") or "xx")) for pack in load_packs()
+        }
         self._matchers: dict[str, Matcher] = {}
         for lang, nlp in self._nlp.items():
             matcher = Matcher(nlp.vocab)
@@ -127,9 +136,9 @@ class CivicMatcher:
             matcher.add("request_number", REQUEST_NUMBER_PATTERNS, greedy="LONGEST")
             self._matchers[lang] = matcher
 
-    def find(self, text: str, language: str = "en") -> list[tuple[str, str, int, int]]:
+    def find(self, text: str, language: str | None = None) -> list[tuple[str, str, int, int]]:
         """Returns ``(entity, value, start_char, end_char)`` for each match, left to right."""
-        lang = language if language in self._nlp else "en"
+        lang = language if language in self._nlp else self._default
         doc = self._nlp[lang](text)
         found: list[tuple[str, str, int, int]] = []
         taken: set = set()
@@ -186,7 +195,7 @@ class CivicEntityExtractor(GraphComponent, EntityExtractorMixin):
                 continue
             language = next(
                 (e["value"] for e in message.get(ENTITIES, []) if e["entity"] == "language"),
-                "en",
+                None,
             )
             new = [
                 {"entity": label, "value": value, "start": start, "end": end,

@@ -25,7 +25,11 @@ from bot.language import detect_language
     [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
 )
 class LanguageDetector(GraphComponent, EntityExtractorMixin):
-    """Detects English or Spanish with a lexicon plus langdetect."""
+    """Detects the language packs' languages: their hints (script, lexicon), then langdetect.
+
+    langdetect may only answer with a pack's language (its ``detection.langdetect`` code);
+    see :mod:`bot.language`.
+    """
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:

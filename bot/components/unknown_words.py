@@ -12,7 +12,8 @@ intent confidence to 0, so the ``FallbackClassifier`` after it labels the messag
 untouched, typos included ("gas leek" still has "gas").
 
 "Known" is generous, so that a real word the training data lacks is not taken for noise: the
-training examples, the knowledge base's articles in every language (``knowledge_base/articles``),
+training examples, the knowledge base's articles in every language (``knowledge_base/articles``
+and the language packs' ``articles/``),
 the whole words of the sentence encoder's vocabulary ("certainly", "true", "four"), and any
 word of four letters or more one edit away from one of those ("thankss", "noup", "heya").
 
@@ -39,6 +40,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.encoder.export import DEFAULT_OUT as ENCODER_DIR
+from bot.languages import load_packs
 from bot.text import matching_form
 
 WORD = re.compile(r"[^\W\d_]+")
@@ -66,9 +68,15 @@ def _strings(node: Any) -> Iterable[str]:
 
 
 def article_words(directory: Path = ARTICLES_DIR) -> set[str]:
-    """The words of the knowledge base's articles, every language."""
+    """The words of the knowledge base's articles, every language.
+
+    The language packs' own article texts (``bot/languages/<code>/articles``) included.
+    """
     found: set[str] = set()
-    for path in sorted(directory.glob("*.yml")):
+    paths = sorted(directory.glob("*.yml")) + [
+        path for pack in load_packs() for path in sorted(pack.articles_dir.glob("*.yml"))
+    ]
+    for path in paths:
         for text in _strings(yaml.safe_load(path.read_text(encoding="utf-8"))):
             found.update(words(text))
     return found

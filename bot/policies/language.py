@@ -27,7 +27,7 @@ from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.language import LANGUAGE_SLOT, choose_language
-from bot.languages import DEFAULT_LANGUAGE
+from bot.languages import default_language
 from bot.policies.base import FixedPolicy
 
 LOCK_SLOT = "language_locked"
@@ -75,4 +75,4 @@ def _supported(domain: Domain) -> list[str]:
         if slot.name == LANGUAGE_SLOT:
             values = getattr(slot, "values", [])
             return [str(v) for v in values if v and not str(v).startswith("__")]
-    return [DEFAULT_LANGUAGE]
+    return [default_language()]

@@ -8,16 +8,16 @@ residents name); everything that comes from the City's and County's data lives i
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Literal
+
+from bot.text import fold as fold_accents
 
 _NON_WORD = re.compile(r"[^a-z0-9&/@#,½\- ]+")
 
 
 def fold(text: str) -> str:
     """Lower case, accents removed, punctuation turned into spaces (``,&/@#-`` are kept)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    plain = fold_accents(text, compatibility=True)
     plain = plain.replace("’", "'").replace("'", "")
     plain = re.sub(r"(?<=\d)\.(?=\d)", "", plain)  # "1.200" thousands separator
     return " ".join(_NON_WORD.sub(" ", plain).split())

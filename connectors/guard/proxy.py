@@ -17,6 +17,7 @@ from typing import Any
 import h11
 import httpx
 
+from bot.languages import default_language, join_or, ui_texts
 from connectors.rest.validation import json_depth
 
 __all__ = ["ROUTES", "Guard", "GuardSettings", "Refused", "serve"]
@@ -79,13 +80,20 @@ class GuardSettings:
 
 
 class Refused(Exception):
-    """A request the guard answers itself, never passing it on."""
+    """A request the guard answers itself, never passing it on.
 
-    def __init__(self, status: int, code: str, en: str, es: str) -> None:
-        super().__init__(en)
+    Args:
+        status: The HTTP status.
+        code: A stable machine-readable error code.
+        text: The key of the explanation in the language packs' ``errors`` (default: code).
+        values: Filled into the explanation's ``{placeholders}``.
+    """
+
+    def __init__(self, status: int, code: str, text: str | None = None, **values: Any) -> None:
+        self.message = ui_texts("errors", text or code, **values)
+        super().__init__(self.message[default_language()])
         self.status = status
         self.code = code
-        self.message = {"en": en, "es": es}
 
 
 def _json_body(code: str, message: dict[str, str]) -> bytes:
@@ -140,9 +148,7 @@ class Guard:
         self._active += 1
         try:
             if self._active > self.settings.max_connections:
-                answer = self._refusal(Refused(
-                    503, "busy", "The service is busy. Please try again in a moment.",
-                    "El servicio está ocupado. Intente de nuevo en un momento."))
+                answer = self._refusal(Refused(503, "busy"))
             else:
                 answer = await self._answer(reader, client)
             writer.write(answer)
@@ -166,14 +172,12 @@ class Guard:
                 self._read(reader, connection), self.settings.request_timeout
             )
         except TimeoutError:
-            return self._refusal(Refused(
-                408, "request_timeout", "The request took too long to arrive.",
-                "La solicitud tardó demasiado en llegar."), client)
+            return self._refusal(Refused(408, "request_timeout"), client)
         except h11.RemoteProtocolError as error:
             status = error.error_status_hint if error.error_status_hint >= 400 else 400
-            return self._refusal(Refused(
-                status, "bad_request", f"Malformed HTTP request: {error}.",
-                f"Solicitud HTTP mal formada: {error}."), client)
+            return self._refusal(
+                Refused(status, "bad_request", "malformed_http", error=error), client
+            )
         except Refused as refused:
             return self._refusal(refused, client)
         except ConnectionError:
@@ -208,27 +212,23 @@ class Guard:
                 raise ConnectionError("closed mid-request")
 
     def _too_large(self) -> Refused:
-        return Refused(413, "body_too_large", "The request is too large.",
-                       "La solicitud es demasiado grande.")
+        return Refused(413, "body_too_large")
 
     def _check_head(self, request: h11.Request) -> None:
         size = len(request.target) + sum(len(n) + len(v) + 4 for n, v in request.headers)
         if size > self.settings.max_header_bytes:  # h11 only bounds what is still incomplete
-            raise Refused(431, "headers_too_large", "The request's headers are too large.",
-                          "Los encabezados de la solicitud son demasiado grandes.")
+            raise Refused(431, "headers_too_large")
         headers = {name.decode("latin-1"): value for name, value in request.headers}
         path = request.target.split(b"?", 1)[0].decode("latin-1")
         method = request.method.decode("latin-1")
         allowed = ROUTES.get(path)
         if allowed is None:
-            raise Refused(404, "not_found", "There is nothing here.", "Aquí no hay nada.")
+            raise Refused(404, "not_found")
         if method not in allowed:
-            raise Refused(405, "method_not_allowed", "Method not allowed.",
-                          "Método no permitido.")
+            raise Refused(405, "method_not_allowed")
         names = [name for name, _ in request.headers]
         if b"transfer-encoding" in names and b"content-length" in names:
-            raise Refused(400, "bad_request", "Both Content-Length and Transfer-Encoding.",
-                          "Content-Length y Transfer-Encoding a la vez.")
+            raise Refused(400, "bad_request", "conflicting_length")
         length = headers.get("content-length")
         if length is not None and int(length) > self.settings.max_body_bytes:
             raise self._too_large()  # refused before a byte of the body is read
@@ -236,9 +236,9 @@ class Guard:
         if types is not None:
             media = _media_type(headers.get("content-type", b"").decode("latin-1"))
             if media not in types:
-                raise Refused(415, "unsupported_media_type",
-                              f"Send {' or '.join(sorted(types))}.",
-                              f"Envíe {' o '.join(sorted(types))}.")
+                listed = sorted(types)
+                raise Refused(415, "unsupported_media_type", "send_media_type",
+                              types=lambda code: join_or(code, listed))
 
     def _check_body(self, request: h11.Request, body: bytes) -> None:
         content_type = next(
@@ -247,8 +247,7 @@ class Guard:
         if _media_type(content_type.decode("latin-1")) == "application/json" and (
             json_depth(body) > self.settings.max_json_depth
         ):
-            raise Refused(400, "too_deeply_nested", "The request is nested too deeply.",
-                          "La solicitud está anidada demasiado.")
+            raise Refused(400, "too_deeply_nested")
 
     async def _forward(self, request: h11.Request, body: bytes, client: str) -> bytes:
         headers = {name.decode("latin-1"): value.decode("latin-1")
@@ -266,13 +265,9 @@ class Guard:
                 headers=headers,
             )
         except httpx.TimeoutException:
-            return self._refusal(Refused(
-                504, "timeout", "The assistant took too long to answer.",
-                "El asistente tardó demasiado en responder."), client)
+            return self._refusal(Refused(504, "timeout", "upstream_timeout"), client)
         except httpx.HTTPError:
-            return self._refusal(Refused(
-                502, "unavailable", "The assistant is not reachable right now.",
-                "El asistente no está disponible en este momento."), client)
+            return self._refusal(Refused(502, "unavailable", "upstream_unavailable"), client)
         returned = [(name, upstream.headers[name]) for name in _RETURNED
                     if name in upstream.headers]
         return _response_bytes(upstream.status_code, returned, upstream.content)

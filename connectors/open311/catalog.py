@@ -1,7 +1,9 @@
 """Service catalog: the 16 LA 311 service types, their attributes and GeoReport v2 rendering.
 
 The catalog lives in ``catalog.yml`` next to this module and is loaded once (:func:`get_catalog`).
-Service codes and attribute codes are fixed; texts exist in English and Spanish.
+Service codes and attribute codes are fixed; texts exist in the default language (English) and
+any other language pack's language (``{en: …, es: …}``); a language without a text falls back to
+the default language's.
 
 Example:
     >>> catalog = get_catalog()
@@ -16,7 +18,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.languages import codes, default_language
+from bot.text import supported_code
 
 __all__ = [
     "CATALOG_PATH",
@@ -34,23 +39,29 @@ __all__ = [
 
 CATALOG_PATH = Path(__file__).with_name("catalog.yml")
 
-Locale = Literal["en", "es"]
+Locale = str
+"""A language pack's code."""
 Datatype = Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
 LIST_DATATYPES: frozenset[str] = frozenset({"singlevaluelist", "multivaluelist"})
 
 
 def normalize_locale(value: str | None) -> Locale:
-    """Map a locale or language tag (``"es"``, ``"es-MX"``, ``"EN_us"``) to ``"en"`` or ``"es"``.
+    """Map a locale or language tag (``"es"``, ``"es-MX"``, ``"EN_us"``) to a pack's language.
 
     Args:
-        value: Locale or language tag; ``None`` or an unsupported language gives English.
+        value: Locale or language tag; ``None`` or an unsupported language gives the default
+            language.
 
     Returns:
-        ``"es"`` for any Spanish tag, otherwise ``"en"``.
+        The tag's language when a language pack speaks it, otherwise the default language.
     """
-    if value and value.strip().lower().replace("_", "-").split("-")[0] == "es":
-        return "es"
-    return "en"
+    return supported_code(value, codes(), default_language())
+
+
+def _check_languages(languages: Any, what: str) -> None:
+    unknown = sorted(set(languages) - set(codes()))
+    if unknown:
+        raise ValueError(f"{what}: {', '.join(map(str, unknown))} is not a language pack")
 
 
 class _Frozen(BaseModel):
@@ -58,14 +69,36 @@ class _Frozen(BaseModel):
 
 
 class LocalizedText(_Frozen):
-    """A plain-text string in English and Spanish."""
+    """A plain-text string per language: ``{en: …, es: …}``, one key per language pack.
 
-    en: str = Field(min_length=1)
-    es: str = Field(min_length=1)
+    The default language's text is required; another language's may be left out, and reads as
+    the default language's. Each text is an attribute named by its language (``text.es``).
+    """
 
-    def get(self, locale: str = "en") -> str:
-        """Return the text for ``locale`` (anything not Spanish gives English)."""
-        return self.es if normalize_locale(locale) == "es" else self.en
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_text_per_language(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise ValueError("a text must be a mapping of language code to text")
+        _check_languages(data, "text")
+        if default_language() not in data:
+            raise ValueError(f"a text needs its {default_language()!r} version")
+        for language, text in data.items():
+            if not isinstance(text, str) or not text:
+                raise ValueError(f"the {language!r} text must be a non-empty string")
+        return data
+
+    @property
+    def texts(self) -> dict[str, str]:
+        """Every language's text."""
+        return {str(k): str(v) for k, v in (self.__pydantic_extra__ or {}).items()}
+
+    def get(self, locale: str | None = None) -> str:
+        """Return the text for ``locale`` (the default language's when it has none)."""
+        texts = self.texts
+        return texts.get(normalize_locale(locale)) or texts[default_language()]
 
 
 class AttributeValue(_Frozen):
@@ -115,7 +148,7 @@ class AttributeDef(_Frozen):
         """Keys accepted by a list attribute."""
         return frozenset(value.key for value in self.values)
 
-    def render(self, locale: str = "en") -> dict[str, Any]:
+    def render(self, locale: str | None = None) -> dict[str, Any]:
         """Render as one item of a GeoReport v2 service definition's ``attributes``."""
         return {
             "variable": self.variable,
@@ -150,6 +183,12 @@ class ServiceDef(_Frozen):
     group: str
     agency: str
     keywords: dict[Locale, tuple[str, ...]]
+
+    @field_validator("keywords")
+    @classmethod
+    def _keyword_languages(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        _check_languages(value, "keywords")
+        return value
     type: Literal["realtime", "batch", "blackbox"] = "realtime"
     metadata: bool
     attributes: tuple[AttributeDef, ...] = ()
@@ -167,7 +206,7 @@ class ServiceDef(_Frozen):
         """Return the attribute with ``code``, or ``None``."""
         return next((a for a in self.attributes if a.code == code), None)
 
-    def render(self, locale: str = "en") -> dict[str, Any]:
+    def render(self, locale: str | None = None) -> dict[str, Any]:
         """Render as one item of GeoReport v2 ``services.json``."""
         return {
             "service_code": self.service_code,
@@ -175,11 +214,14 @@ class ServiceDef(_Frozen):
             "description": self.description.get(locale),
             "metadata": self.metadata,
             "type": self.type,
-            "keywords": ",".join(self.keywords.get(normalize_locale(locale), ())),
+            "keywords": ",".join(
+                self.keywords.get(normalize_locale(locale))
+                or self.keywords.get(default_language(), ())
+            ),
             "group": self.group,
         }
 
-    def render_definition(self, locale: str = "en") -> dict[str, Any]:
+    def render_definition(self, locale: str | None = None) -> dict[str, Any]:
         """Render as a GeoReport v2 service definition (``services/{code}.json``)."""
         ordered = sorted(self.attributes, key=lambda attribute: attribute.order)
         return {
@@ -217,11 +259,11 @@ class Catalog(_Frozen):
         """Return the service with ``code``, or ``None``."""
         return next((s for s in self.services if s.service_code == code), None)
 
-    def render_services(self, locale: str = "en") -> list[dict[str, Any]]:
+    def render_services(self, locale: str | None = None) -> list[dict[str, Any]]:
         """Render GeoReport v2 ``services.json`` for ``locale``."""
         return [service.render(locale) for service in self.services]
 
-    def render_definition(self, code: str, locale: str = "en") -> dict[str, Any] | None:
+    def render_definition(self, code: str, locale: str | None = None) -> dict[str, Any] | None:
         """Render the service definition of ``code``, or ``None`` when the code is unknown."""
         service = self.service(code)
         return None if service is None else service.render_definition(locale)

@@ -21,6 +21,8 @@ from urllib.parse import quote, urlencode
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from bot.languages import default_language
+
 from .errors import (
     Open311NotFound,
     Open311ServiceError,
@@ -102,26 +104,31 @@ class Open311Client:
 
     # -- API methods -------------------------------------------------------------------------
 
-    async def list_services(self, locale: str = "en") -> list[Service]:
+    async def list_services(self, locale: str | None = None) -> list[Service]:
         """GET ``services.json``: the service types offered.
 
         Args:
-            locale: ``"en"`` or ``"es"``; sent as ``locale`` and ``Accept-Language``.
+            locale: A language code (``"es"``; default: the default language), sent as
+                ``locale`` and ``Accept-Language``.
 
         Raises:
             Open311Error: See :mod:`connectors.open311.errors`.
         """
-        payload = await self._get_json("services.json", locale=locale)
+        payload = await self._get_json("services.json", locale=locale or default_language())
         return [self._parse(Service, item) for item in _as_list(payload)]
 
-    async def get_service_definition(self, code: str, locale: str = "en") -> ServiceDefinition:
+    async def get_service_definition(
+        self, code: str, locale: str | None = None
+    ) -> ServiceDefinition:
         """GET ``services/{code}.json``: the attributes a request of this type needs.
 
         Raises:
             Open311NotFound: Unknown service code.
             Open311Error: See :mod:`connectors.open311.errors`.
         """
-        payload = await self._get_json(f"services/{_segment(code)}.json", locale=locale)
+        payload = await self._get_json(
+            f"services/{_segment(code)}.json", locale=locale or default_language()
+        )
         return self._parse(ServiceDefinition, _as_one(payload))
 
     async def submit(

@@ -3,8 +3,8 @@
 Same protocol as Rasa's built-in ``rest`` channel (POST /webhooks/rest/webhook with
 ``{"sender": ..., "message": ...}``, answered with a list of bot messages), plus:
 
-* bad input (malformed JSON, invalid UTF-8, empty or oversized messages) gets a 4xx with a
-  bilingual explanation instead of reaching the assistant or raising a 500;
+* bad input (malformed JSON, invalid UTF-8, empty or oversized messages) gets a 4xx with an
+  explanation in every pack's language instead of reaching the assistant or raising a 500;
 * when the assistant produced no reply at all (for example the action server is down), the
   resident gets ``utter_service_unavailable`` in the conversation's language;
 * every request needs a token (``Authorization: Bearer <token>``, compared in constant time)
@@ -15,7 +15,7 @@ Same protocol as Rasa's built-in ``rest`` channel (POST /webhooks/rest/webhook w
 * a message starting with "/" reaches Rasa as a payload only when the assistant just offered
   it as a button (or it is one of the widget's own payloads, web only);
 * each conversation has a rate limit (``RATE_LIMIT_CONVERSATION``, default 20/minute and
-  200/hour): beyond it, 429 with a bilingual explanation and ``Retry-After``.
+  200/hour): beyond it, 429 with an explanation in every language and ``Retry-After``.
 
 Enable it in ``bot/credentials.yml``::
 
@@ -174,8 +174,9 @@ class ResidentRestInput(RestInput):
             sender_id = conversation_id(channel, chat.sender)
             decision = await self.limiter.ahit(self.conversation_limit, sender_id)
             if not decision.allowed:
-                message = decision.message()
-                error = InvalidChatRequest(429, "rate_limited", message["en"], message["es"])
+                error = InvalidChatRequest(
+                    429, "rate_limited", seconds=max(1, decision.retry_after)
+                )
                 return _error(error, {"Retry-After": str(decision.retry_after)})
             text = chat.message
             if text.startswith("/"):

@@ -9,10 +9,13 @@ from __future__ import annotations
 import json
 import math
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
+
+from bot.languages import codes, default_language, ui_texts
+from bot.text import clean_text
 
 MAX_MESSAGE_CHARS = 2000
 MAX_BODY_BYTES = 64 * 1024
@@ -23,25 +26,40 @@ MAX_ACCURACY_M = 100_000.0
 MAX_JSON_DEPTH = 32
 """Deeper JSON is refused before it is parsed (a chat request is two levels deep)."""
 
-# Payloads the web chat's widget sends on the resident's behalf without a button of the
-# assistant's: the language switch, and "Use my location" (its point travels in metadata).
-CLIENT_PAYLOADS = re.compile(r'^/(set_language\{"language": ?"(en|es)"\}|share_location)$')
+
+@lru_cache(maxsize=4)
+def _widget_payloads(languages: tuple[str, ...]) -> re.Pattern[str]:
+    choices = "|".join(re.escape(code) for code in languages)
+    return re.compile(rf'^/(set_language\{{"language": ?"({choices})"\}}|share_location)$')
+
+
+def widget_payloads() -> re.Pattern[str]:
+    """The payloads the web chat's widget sends on the resident's behalf.
+
+    Neither comes from a button of the assistant's: the language switch (to any pack's
+    language), and "Use my location" (its point travels in metadata).
+    """
+    return _widget_payloads(codes())
 
 
 class InvalidChatRequest(ValueError):
     """A chat request that is answered with a 4xx and never reaches the assistant.
 
-    Attributes:
+    Args:
         status: The HTTP status to answer with.
         code: A stable machine-readable error code.
-        message: Human-readable explanations keyed by language ("en", "es").
+        text: The key of the explanation in the packs' ``errors`` (default: ``code``).
+        values: Filled into the explanation's ``{placeholders}``.
+
+    Attributes:
+        message: The explanation in every language, keyed by language code.
     """
 
-    def __init__(self, status: int, code: str, en: str, es: str) -> None:
-        super().__init__(en)
+    def __init__(self, status: int, code: str, text: str | None = None, **values: Any) -> None:
+        self.message = ui_texts("errors", text or code, **values)
+        super().__init__(self.message[default_language()])
         self.status = status
         self.code = code
-        self.message = {"en": en, "es": es}
 
     def as_json(self) -> dict[str, Any]:
         """The JSON body of the error reply."""
@@ -57,30 +75,14 @@ class ChatRequest:
     metadata: dict[str, Any]
 
 
-def clean_text(text: str) -> str:
-    """Removes control characters (keeping new lines and tabs) and trims white space."""
-    kept = (
-        ch for ch in text if ch in "\n\t" or not unicodedata.category(ch).startswith("C")
-    )
-    return "".join(kept).strip()
-
-
 def empty_message() -> InvalidChatRequest:
     """The 400 for a message with nothing left to read."""
-    return InvalidChatRequest(
-        400, "empty_message",
-        "The message is empty. Please type something.",
-        "El mensaje está vacío. Escriba algo, por favor.",
-    )
+    return InvalidChatRequest(400, "empty_message")
 
 
 def unauthorized() -> InvalidChatRequest:
     """The 401 for a REST request without a valid token."""
-    return InvalidChatRequest(
-        401, "unauthorized",
-        "This endpoint needs the REST channel's token (Authorization: Bearer ...).",
-        "Este punto de acceso necesita el token del canal REST (Authorization: Bearer ...).",
-    )
+    return InvalidChatRequest(401, "unauthorized")
 
 
 def json_depth(body: bytes) -> int:
@@ -138,7 +140,7 @@ def payload_or_text(message: str, offered: set[str], client_payloads: bool) -> s
     Rasa reads a text starting with "/" as an intent with entities (``/inform{"x": 1}``),
     skipping the NLU. A resident (or a script) typing one could fake any intent or entity, so
     a "/" message is kept only when it is one of the buttons just offered or, for the web
-    chat, one of the widget's own :data:`CLIENT_PAYLOADS`; otherwise its slashes are dropped
+    chat, one of the widget's own :func:`widget_payloads`; otherwise its slashes are dropped
     and it is read as ordinary text, as the SMS channel does.
 
     Args:
@@ -151,7 +153,7 @@ def payload_or_text(message: str, offered: set[str], client_payloads: bool) -> s
     """
     if not message.startswith("/") or message in offered:
         return message
-    if client_payloads and CLIENT_PAYLOADS.match(message):
+    if client_payloads and widget_payloads().match(message):
         return message
     return message.lstrip("/").strip()
 
@@ -167,60 +169,33 @@ def parse_chat_request(body: bytes) -> ChatRequest:
         The validated request, with control characters removed from the message.
 
     Raises:
-        InvalidChatRequest: With the status and a bilingual explanation.
+        InvalidChatRequest: With the status and an explanation in every language.
     """
     if len(body) > MAX_BODY_BYTES:
-        raise InvalidChatRequest(
-            413, "body_too_large",
-            "The request is too large.", "La solicitud es demasiado grande.",
-        )
+        raise InvalidChatRequest(413, "body_too_large")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise InvalidChatRequest(
-            400, "invalid_utf8",
-            "The message must be UTF-8 text.", "El mensaje debe ser texto UTF-8.",
-        ) from None
+        raise InvalidChatRequest(400, "invalid_utf8") from None
     if json_depth(body) > MAX_JSON_DEPTH:
-        raise InvalidChatRequest(
-            400, "too_deeply_nested",
-            "The request is nested too deeply.", "La solicitud está anidada demasiado.",
-        )
+        raise InvalidChatRequest(400, "too_deeply_nested")
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError):
-        raise InvalidChatRequest(
-            400, "malformed_json",
-            "The request is not valid JSON.", "La solicitud no es JSON válido.",
-        ) from None
+        raise InvalidChatRequest(400, "malformed_json") from None
     if not isinstance(data, dict):
-        raise InvalidChatRequest(
-            400, "not_an_object",
-            'Send a JSON object like {"sender": "...", "message": "..."}.',
-            'Envíe un objeto JSON como {"sender": "...", "message": "..."}.',
-        )
+        raise InvalidChatRequest(400, "not_an_object")
     sender = data.get("sender")
     if not isinstance(sender, str) or not _SENDER_RE.match(sender):
-        raise InvalidChatRequest(
-            400, "invalid_sender",
-            "A sender id of 1 to 128 letters, digits or _.:@+- is required.",
-            "Se necesita un identificador de 1 a 128 letras, dígitos o _.:@+-.",
-        )
+        raise InvalidChatRequest(400, "invalid_sender")
     message = data.get("message")
     if not isinstance(message, str):
-        raise InvalidChatRequest(
-            400, "missing_message",
-            "The message text is missing.", "Falta el texto del mensaje.",
-        )
+        raise InvalidChatRequest(400, "missing_message")
     message = clean_text(message)
     if not message:
         raise empty_message()
     if len(message) > MAX_MESSAGE_CHARS:
-        raise InvalidChatRequest(
-            413, "message_too_long",
-            f"The message is too long. Please keep it under {MAX_MESSAGE_CHARS} characters.",
-            f"El mensaje es demasiado largo. Use menos de {MAX_MESSAGE_CHARS} caracteres.",
-        )
+        raise InvalidChatRequest(413, "message_too_long", n=MAX_MESSAGE_CHARS)
     raw_metadata = data.get("metadata")
     metadata: dict[str, Any] = {}
     if isinstance(raw_metadata, dict):
@@ -250,11 +225,7 @@ def parse_location_metadata(value: Any) -> dict[str, float]:
         InvalidChatRequest: 400 ``invalid_location`` when a field is missing, not a number,
             or out of range (latitude ±90, longitude ±180, accuracy 0–100 km).
     """
-    error = InvalidChatRequest(
-        400, "invalid_location",
-        "The shared location is not valid: it needs lat (−90 to 90) and lon (−180 to 180).",
-        "La ubicación compartida no es válida: necesita lat (−90 a 90) y lon (−180 a 180).",
-    )
+    error = InvalidChatRequest(400, "invalid_location")
     if not isinstance(value, dict) or set(value) - {"lat", "lon", "accuracy"}:
         raise error
     lat, lon = _number(value.get("lat")), _number(value.get("lon"))

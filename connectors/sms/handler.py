@@ -15,7 +15,8 @@ resident's SMS -> provider -> webhook -> :meth:`SMSWebhookHandler.handle`:
 5. an opted-out number gets an empty answer; a number over its rate limit
    (``RATE_LIMIT_SMS``, default 10/minute and 60/hour) gets one short notice per minute;
 6. "2" after numbered options becomes that option's payload; a photo with no text becomes
-   the ``/share_photo`` intent; an empty or oversized text gets a short bilingual answer;
+   the ``/share_photo`` intent; an empty or oversized text gets a short answer in each
+   notice language (English and Spanish: the packs with ``sms.notices``);
    a typed "/intent" loses its slash (residents cannot inject intents or entities);
 7. the assistant is asked (the ``bot`` callable, which the channel binds to Rasa), for at most
    ``turn_timeout`` seconds (Twilio gives up on a webhook after 15 s): a slower turn goes on
@@ -34,6 +35,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bot.languages import codes, default_language
 from connectors.ratelimit import RateLimiter
 from connectors.sms.errors import SMSRequestError, SMSSendError
 from connectors.sms.gateway import HTTPReply, InboundSMS, SMSGateway
@@ -217,7 +219,9 @@ class SMSWebhookHandler:
         ):
             carrier_action = keyword.action if keyword else None
         if carrier_action is not None:  # the provider answered: keep our state in step, only
-            self._record(carrier_action, sender, keyword.language if keyword else "en")
+            self._record(
+                carrier_action, sender, keyword.language if keyword else default_language()
+            )
             return self.gateway.render_reply([])
         if keyword is not None:
             return await self._keyword(keyword, sender)
@@ -292,7 +296,8 @@ class SMSWebhookHandler:
         if keyword.action is Action.OPT_IN:
             language = self.store.opt_in(sender)
             logger.info("sms.opt_in", extra={"sender": _masked(sender)})
-            lang = "es" if language == "es" else keyword.language
+            # the language the resident opted out in, else the keyword's own
+            lang = language if language in codes() else keyword.language
             return await self._say(sender, [message("opt_in", lang)])
         if self.store.is_opted_out(sender):
             return self.gateway.render_reply([])

@@ -1,15 +1,16 @@
-"""Carrier keywords: opt-out, opt-in and help, in English and Spanish.
+"""Carrier keywords: opt-out, opt-in and help, in every language pack's words.
 
 A keyword is the whole message: trimmed, case-insensitive and accent-insensitive ("Stop",
 " stop. ", "AYÚDA" match; "please stop" does not), as Twilio's and the carriers' keyword
 handling does. Surrounding punctuation is ignored, so "Stop!" opts out: honouring an opt-out
 too readily is the safe side.
 
-English opt-out words are Twilio's defaults for long codes (STOP, STOPALL, UNSUBSCRIBE, CANCEL,
-END, QUIT, and the newer REVOKE and OPTOUT; "Advanced Opt-Out" tutorial); Spanish adds the
-words carriers use: PARA, ALTO and CANCELAR. Opt-in is START or UNSTOP only: Twilio also
-accepts YES, but "yes" is an ordinary answer to the assistant's questions. No Spanish opt-in
-word is used by Twilio, so none is added.
+The words are each language pack's ``sms.keywords`` (``bot/languages/<code>/pack.yml``). English
+opt-out words are Twilio's defaults for long codes (STOP, STOPALL, UNSUBSCRIBE, CANCEL, END,
+QUIT, and the newer REVOKE and OPTOUT; "Advanced Opt-Out" tutorial); Spanish adds the words
+carriers use: PARA, ALTO and CANCELAR. Opt-in is START or UNSTOP only: Twilio also accepts YES,
+but "yes" is an ordinary answer to the assistant's questions. No Spanish opt-in word is used
+by Twilio, so none is added. A keyword's reply is sent in the language of the pack it is in.
 
 :data:`TWILIO_DEFAULT_KEYWORDS` are the words Twilio answers itself on every long code and
 toll-free number, whatever the account's settings: the SMS handler never answers those a
@@ -19,11 +20,15 @@ second time (see :mod:`connectors.sms.handler`).
 from __future__ import annotations
 
 import enum
-import unicodedata
 from dataclasses import dataclass
-from typing import Literal
+from functools import lru_cache
+from pathlib import Path
 
-Language = Literal["en", "es"]
+from bot.languages import load_packs, packs_dir
+from bot.text import fold
+
+Language = str
+"""A language pack's code."""
 
 
 class Action(enum.Enum):
@@ -47,19 +52,6 @@ class Keyword:
     language: Language
 
 
-_KEYWORDS: dict[str, Keyword] = {
-    **{
-        word: Keyword(Action.OPT_OUT, "en")
-        for word in ("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT")
-    },
-    **{word: Keyword(Action.OPT_OUT, "es") for word in ("PARA", "ALTO", "CANCELAR")},
-    "START": Keyword(Action.OPT_IN, "en"),
-    "UNSTOP": Keyword(Action.OPT_IN, "en"),
-    "HELP": Keyword(Action.HELP, "en"),
-    "INFO": Keyword(Action.HELP, "en"),
-    "AYUDA": Keyword(Action.HELP, "es"),
-}
-
 TWILIO_DEFAULT_KEYWORDS = frozenset({
     "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT",
     "START", "UNSTOP", "YES", "HELP", "INFO",
@@ -78,9 +70,23 @@ def normalize(text: str) -> str:
     Returns:
         The normalised text ("  ¡Ayúda! " -> "AYUDA").
     """
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(plain.split()).strip(_PUNCTUATION + " ").upper()
+    return " ".join(fold(text, compatibility=True).split()).strip(_PUNCTUATION + " ").upper()
+
+
+@lru_cache(maxsize=4)
+def _keywords(directory: Path) -> dict[str, Keyword]:
+    """Every pack's keywords, normalised (the pack loader refuses a word in two packs)."""
+    found: dict[str, Keyword] = {}
+    for pack in load_packs(directory):
+        for action, words in (pack.section("sms").get("keywords") or {}).items():
+            for word in words or []:
+                found[normalize(str(word))] = Keyword(Action(action), pack.code)
+    return found
+
+
+def keywords() -> dict[str, Keyword]:
+    """The installed packs' keywords: normalised word → keyword."""
+    return _keywords(packs_dir())
 
 
 def is_twilio_default(text: str) -> bool:
@@ -97,4 +103,4 @@ def classify(text: str) -> Keyword | None:
     Returns:
         The keyword, or None for an ordinary message.
     """
-    return _KEYWORDS.get(normalize(text))
+    return keywords().get(normalize(text))

@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.languages import default_language
 from connectors.sms.errors import SMSStoreError
 from connectors.storage import Database, state_db_url
 
@@ -122,13 +123,15 @@ class SMSStore:
 
     # -- opt-out -------------------------------------------------------------------------
 
-    def opt_out(self, phone: str, language: str = "en") -> None:
+    def opt_out(self, phone: str, language: str | None = None) -> None:
         """Record STOP (or PARA) from a phone number.
 
         Args:
             phone: the number, as the provider sends it (E.164).
-            language: the language of the keyword, remembered for the START confirmation.
+            language: the language of the keyword, remembered for the START confirmation
+                (default: the default language).
         """
+        language = language or default_language()
         self._execute(
             "INSERT INTO opt_outs (phone, language, opted_out_at) VALUES (:phone, :lang, :now)"
             " ON CONFLICT (phone) DO UPDATE SET language = excluded.language",

@@ -1,6 +1,7 @@
 """The same-origin API the widget calls: chat, history and health.
 
-Every error is ``{"error": code, "message": {"en": ..., "es": ...}}``.
+Every error is ``{"error": code, "message": {<language code>: explanation, …}}``, with one
+explanation per language pack.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.languages import codes, default_language, join_or
 from connectors.ratelimit import RateLimiter
-from connectors.rest.validation import MAX_JSON_DEPTH, json_depth
+from connectors.rest.validation import MAX_JSON_DEPTH, MAX_MESSAGE_CHARS, json_depth
 
 from .assistant import conversation_id
 from .deps import AssistantDep
@@ -52,24 +54,26 @@ class ChatIn(BaseModel):
 
     sender: str = Field(pattern=SENDER_PATTERN)
     message: str
-    locale: Literal["en", "es"] = "en"
+    locale: str = Field(default_factory=default_language)
     location: LocationIn | None = None
 
 
-def _invalid_sender() -> InvalidInput:
-    return InvalidInput(
-        "The conversation id must be 8 to 64 letters, digits, _ or -.",
-        "El identificador de la conversación debe tener de 8 a 64 letras, dígitos, _ o -.",
-        code="invalid_sender",
-    )
+def _invalid(text: str, code: str | None = None, status: int | None = None) -> WebchatError:
+    return InvalidInput.of(text, code=code or text, status=status)
 
 
-def _too_long(code: str) -> InvalidInput:
-    return InvalidInput(
-        "The message is too long. Please keep it under 2000 characters.",
-        "El mensaje es demasiado largo. Use menos de 2000 caracteres.",
-        status=413,
-        code=code,
+def _invalid_sender() -> WebchatError:
+    return _invalid("invalid_conversation", "invalid_sender")
+
+
+def _too_long(code: str) -> WebchatError:
+    return InvalidInput.of("message_too_long", status=413, code=code, n=MAX_MESSAGE_CHARS)
+
+
+def _invalid_locale() -> WebchatError:
+    quoted = [f'"{code}"' for code in codes()]
+    return InvalidInput.of(
+        "invalid_locale", code="invalid_locale", codes=lambda code: join_or(code, quoted)
     )
 
 
@@ -77,31 +81,18 @@ async def _chat_request(request: Request) -> ChatIn:
     """Parses and validates the body of a chat request."""
     content_type = request.headers.get("content-type", "")
     if content_type.split(";")[0].strip().lower() != "application/json":
-        raise InvalidInput(
-            "Send the message as JSON.", "Envíe el mensaje como JSON.",
-            status=415, code="unsupported_media_type",
-        )
+        raise _invalid("not_json", "unsupported_media_type", status=415)
     body = await request.body()
     if len(body) > MAX_BODY_BYTES:
         raise _too_long("body_too_large")
     if json_depth(body) > MAX_JSON_DEPTH:
-        raise InvalidInput(
-            "The request is nested too deeply.", "La solicitud está anidada demasiado.",
-            code="too_deeply_nested",
-        )
+        raise _invalid("too_deeply_nested")
     try:
         data: Any = json.loads(body)
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise InvalidInput(
-            "The request is not valid JSON.", "La solicitud no es JSON válido.",
-            code="malformed_json",
-        ) from None
+        raise _invalid("malformed_json") from None
     if not isinstance(data, dict):
-        raise InvalidInput(
-            'Send a JSON object like {"sender": "...", "message": "..."}.',
-            'Envíe un objeto JSON como {"sender": "...", "message": "..."}.',
-            code="not_an_object",
-        )
+        raise _invalid("not_an_object")
     try:
         chat = ChatIn.model_validate(data)
     except ValidationError as error:
@@ -109,29 +100,18 @@ async def _chat_request(request: Request) -> ChatIn:
         if field == "sender":
             raise _invalid_sender() from None
         if field == "location":
-            raise InvalidInput(
-                "The shared location is not valid.", "La ubicación compartida no es válida.",
-                code="invalid_location",
-            ) from None
+            raise _invalid("invalid_shared_location", "invalid_location") from None
         if field == "locale":
-            raise InvalidInput(
-                'The locale must be "en" or "es".', 'El idioma debe ser "en" o "es".',
-                code="invalid_locale",
-            ) from None
-        raise InvalidInput(
-            "The message text is missing.", "Falta el texto del mensaje.",
-            code="missing_message",
-        ) from None
+            raise _invalid_locale() from None
+        raise _invalid("missing_message") from None
+    if chat.locale not in codes():
+        raise _invalid_locale()
     if len(chat.message) > MAX_FORWARDED_CHARS:
         raise _too_long("message_too_long")
     try:
         chat.message.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate such as "\ud800" is not text
-        raise InvalidInput(
-            "The message must be valid Unicode text.",
-            "El mensaje debe ser texto Unicode válido.",
-            code="invalid_text",
-        ) from None
+        raise _invalid("invalid_text") from None
     return chat
 
 
@@ -152,9 +132,9 @@ def _client(request: Request) -> str:
 async def chat(request: Request, assistant: AssistantDep) -> JSONResponse:
     """Sends the resident's message to the assistant and returns its replies.
 
-    Body: ``{"sender": id, "message": text, "locale": "en" | "es"}``, plus
+    Body: ``{"sender": id, "message": text, "locale": <a pack's code>}``, plus
     ``"location": {"lat", "lon", "accuracy"}`` when the resident shared their location. Answer:
-    ``{"messages": [{"text", "buttons": [{"title", "payload"}]}], "language": "en" | "es" | null}``
+    ``{"messages": [{"text", "buttons": [{"title", "payload"}]}], "language": <code> | null}``
     where ``language`` is the conversation's language after this turn.
     """
     settings = request.app.state.settings

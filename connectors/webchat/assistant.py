@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import httpx
 
+from bot.languages import codes, default_language
 from connectors import senders
 
 from .errors import AssistantRejected, AssistantTimeout, AssistantUnavailable
@@ -82,14 +83,14 @@ class AssistantClient:
         Args:
             conversation: The browser's sender id (the REST channel makes it ``web:<id>``).
             message: The resident's text or a button payload such as ``/affirm``.
-            locale: The language the widget is showing, ``"en"`` or ``"es"``.
+            locale: The language the widget is showing (a pack's code).
             location: The point the resident shared (``lat``, ``lon``, ``accuracy``), if any.
 
         Returns:
             The bot's messages, reduced to text and buttons.
 
         Raises:
-            AssistantRejected: Rasa refused the message with a 4xx and a bilingual message.
+            AssistantRejected: Rasa refused the message with a 4xx and its explanations.
             AssistantUnavailable: Rasa is unreachable or answered badly.
             AssistantTimeout: Rasa did not answer in time.
         """
@@ -166,7 +167,7 @@ class AssistantClient:
 
 
 def _rejection(response: httpx.Response) -> AssistantRejected | AssistantUnavailable:
-    """Passes a bilingual 4xx through; anything else is a deployment problem."""
+    """Passes an explained 4xx through; anything else is a deployment problem."""
     try:
         body = response.json()
     except ValueError:
@@ -177,11 +178,12 @@ def _rejection(response: httpx.Response) -> AssistantRejected | AssistantUnavail
         if (
             isinstance(code, str)
             and isinstance(message, dict)
-            and isinstance(message.get("en"), str)
-            and isinstance(message.get("es"), str)
+            and isinstance(message.get(default_language()), str)
         ):
-            return AssistantRejected(
-                message["en"], message["es"], status=response.status_code, code=code
-            )
+            explained = {
+                language: text for language, text in message.items()
+                if language in codes() and isinstance(text, str)
+            }
+            return AssistantRejected(explained, status=response.status_code, code=code)
     logger.error("Rasa REST channel answered %s without an explanation", response.status_code)
     return AssistantUnavailable()

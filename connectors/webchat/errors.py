@@ -1,18 +1,24 @@
-"""Errors of the web chat, each answered to the browser as ``{"error", "message": {en, es}}``.
+"""Errors of the web chat, each answered to the browser as ``{"error", "message": {<code>: …}}``.
+
+The explanations come from the language packs (``errors`` in ``bot/languages/<code>/ui.yml``),
+one per language, so the widget shows the one of the language it is in.
 
 Tree::
 
-    WebchatError                  anything the browser is told about (status, code, en, es)
+    WebchatError                  anything the browser is told about (status, code, message)
     ├── InvalidInput              the browser sent something unusable (400, 413)
     ├── RateLimited               too many requests from this client or conversation (429)
-    ├── AssistantRejected         Rasa answered 4xx; its bilingual message is passed through
+    ├── AssistantRejected         Rasa answered 4xx; its explanations are passed through
     └── AssistantUnavailable      Rasa is unreachable or failing (503)
         └── AssistantTimeout      Rasa took too long to answer (504)
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+from bot.languages import default_language, ui_texts
 
 __all__ = [
     "AssistantRejected",
@@ -25,24 +31,38 @@ __all__ = [
 
 
 class WebchatError(Exception):
-    """Base class: an HTTP status, a stable code and an English and a Spanish explanation.
+    """Base class: an HTTP status, a stable code and an explanation in every language.
+
+    Args:
+        message: Explanations keyed by language code.
+        status: Overrides the class's HTTP status.
+        code: Overrides the class's error code.
 
     Attributes:
         status: The HTTP status the browser gets.
         code: A stable machine-readable error code.
-        message: Explanations keyed by language ("en", "es").
+        message: Explanations keyed by language code.
     """
 
     status = 500
     code = "error"
 
-    def __init__(self, en: str, es: str, *, status: int | None = None, code: str | None = None):
-        super().__init__(en)
+    def __init__(
+        self, message: Mapping[str, str], *, status: int | None = None, code: str | None = None
+    ) -> None:
+        self.message = dict(message)
+        super().__init__(self.message.get(default_language(), ""))
         if status is not None:
             self.status = status
         if code is not None:
             self.code = code
-        self.message = {"en": en, "es": es}
+
+    @classmethod
+    def of(
+        cls, text: str, *, status: int | None = None, code: str | None = None, **values: Any
+    ) -> WebchatError:
+        """The error explained by the packs' ``errors.<text>`` (``values`` filled in)."""
+        return cls(ui_texts("errors", text, **values), status=status, code=code)
 
     def as_json(self) -> dict[str, Any]:
         """The JSON body of the error reply."""
@@ -62,8 +82,8 @@ class RateLimited(WebchatError):
     status = 429
     code = "rate_limited"
 
-    def __init__(self, retry_after: int, message: dict[str, str]) -> None:
-        super().__init__(message["en"], message["es"])
+    def __init__(self, retry_after: int, message: Mapping[str, str]) -> None:
+        super().__init__(message)
         self.retry_after = retry_after
 
 
@@ -81,10 +101,7 @@ class AssistantUnavailable(WebchatError):
     code = "unavailable"
 
     def __init__(self) -> None:
-        super().__init__(
-            "The assistant is not reachable right now. Please try again in a moment.",
-            "El asistente no está disponible en este momento. Intente de nuevo en un momento.",
-        )
+        super().__init__(ui_texts("errors", "assistant_unavailable"))
 
 
 class AssistantTimeout(AssistantUnavailable):

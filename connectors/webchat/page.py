@@ -8,7 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from .i18n import STRINGS, negotiate_language
+from bot.languages import default_language
+
+from .i18n import languages, negotiate_language, strings
 
 __all__ = ["MAX_MESSAGE_CHARS", "router"]
 
@@ -22,15 +24,18 @@ router = APIRouter()
 
 @router.get("/", response_class=HTMLResponse)
 async def index(request: Request, lang: str | None = None) -> HTMLResponse:
-    """The page with the chat widget (``?lang=es`` forces Spanish)."""
+    """The page with the chat widget (``?lang=<code>`` forces a language)."""
     language = negotiate_language(lang, request.headers.get("accept-language"))
+    table = strings()
     response = _templates.TemplateResponse(
         request,
         "index.html",
         {
             "lang": language,
-            "s": STRINGS[language],
-            "strings": STRINGS,
+            "s": table[language],
+            "strings": table,
+            "languages": languages(),
+            "default_language": default_language(),
             "max_chars": MAX_MESSAGE_CHARS,
         },
         headers={"Cache-Control": "no-cache", "Vary": "Accept-Language"},

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, TypedDict
 
+from bot.languages import codes
+
 __all__ = [
     "HISTORY_LIMIT",
     "BotMessage",
@@ -23,7 +25,8 @@ __all__ = [
 HISTORY_LIMIT = 200
 """At most this many of the latest messages are sent back to the browser."""
 
-Language = Literal["en", "es"]
+Language = str
+"""A language pack's code."""
 
 _HIDDEN_USER_PREFIXES = ("/set_language",)
 SHARE_LOCATION_PAYLOAD = "/share_location"
@@ -136,13 +139,9 @@ def transcript(tracker: Mapping[str, Any], limit: int = HISTORY_LIMIT) -> list[E
 
 
 def conversation_language(tracker: Mapping[str, Any]) -> Language | None:
-    """The conversation's ``language`` slot, if it is English or Spanish."""
+    """The conversation's ``language`` slot, if it is one of the packs' languages."""
     slots = tracker.get("slots")
     if not isinstance(slots, Mapping):
         return None
     value = slots.get("language")
-    if value == "en":
-        return "en"
-    if value == "es":
-        return "es"
-    return None
+    return value if isinstance(value, str) and value in codes() else None

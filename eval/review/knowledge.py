@@ -1,7 +1,8 @@
 """The knowledge base's articles, as the review app offers them for a correction.
 
-Only ids and titles are read (``knowledge_base/articles/*.yml``): a reviewer picks the article
-that should have answered a question.
+Only ids and titles are read (``knowledge_base/articles/*.yml``, plus the titles the language
+packs add in ``bot/languages/<code>/articles/*.yml``): a reviewer picks the article that should
+have answered a question.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from bot.languages import default_language, load_packs
 
 __all__ = ["Article", "load_articles"]
 
@@ -23,8 +26,8 @@ class Article:
     source_url: str
 
     def title(self, language: str) -> str:
-        """The title in ``language`` (English, or the id, when missing)."""
-        return self.titles.get(language) or self.titles.get("en") or self.id
+        """The title in ``language`` (the default language's, or the id, when missing)."""
+        return self.titles.get(language) or self.titles.get(default_language()) or self.id
 
 
 def load_articles(articles_dir: Path) -> dict[str, Article]:
@@ -46,4 +49,11 @@ def load_articles(articles_dir: Path) -> dict[str, Article]:
             articles[str(item["id"])] = Article(
                 str(item["id"]), titles, str(item.get("source_url", ""))
             )
+    for pack in load_packs():
+        for path in sorted(pack.articles_dir.glob("*.yml")):
+            content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            for item in content.get("articles") or []:
+                known = articles.get(str(item.get("id"))) if isinstance(item, dict) else None
+                if known is not None and item.get("title"):
+                    known.titles.setdefault(pack.code, str(item["title"]))
     return articles

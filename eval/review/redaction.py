@@ -30,10 +30,11 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from bot.text import fold
 
 __all__ = [
     "PLACEHOLDERS",
@@ -138,8 +139,7 @@ _GAZETTEER = Path(__file__).resolve().parent / "gazetteer"
 
 
 def _fold(word: str) -> str:
-    folded = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(c for c in folded if not unicodedata.combining(c))
+    return fold(word, compatibility=True, casefold=True)
 
 
 @functools.cache

@@ -32,11 +32,11 @@ Signals and what they look at:
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.text import fold
 from eval.review.tracker.conversation import Conversation, Turn
 
 __all__ = [
@@ -139,8 +139,7 @@ class SignalFinding:
 
 
 def _words(text: str) -> set[str]:
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    folded = fold(text, compatibility=True, casefold=True)
     return {w for w in re.findall(r"[a-z0-9]+", folded) if len(w) > 2}
 
 

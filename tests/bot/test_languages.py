@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
-from bot.languages import PackError, codes, get_pack, load_packs
+from bot.languages import PACKS_DIR, PackError, codes, get_pack, load_packs
 
 
 def test_english_and_spanish_packs_name_themselves() -> None:
@@ -16,11 +18,11 @@ def test_english_and_spanish_packs_name_themselves() -> None:
 
 
 def test_a_new_folder_is_a_new_language(tmp_path: Path) -> None:
-    for code, name, order in (("en", "English", 1), ("zz", "Zedish", 9)):
-        (tmp_path / code).mkdir()
-        (tmp_path / code / "pack.yml").write_text(
-            f"code: {code}\nname: {name}\norder: {order}\n", encoding="utf-8"
-        )
+    shutil.copytree(PACKS_DIR / "en", tmp_path / "en")
+    shutil.copytree(PACKS_DIR / "en", tmp_path / "zz")
+    pack = yaml.safe_load((tmp_path / "zz" / "pack.yml").read_text(encoding="utf-8"))
+    pack.update(code="zz", name="Zedish", order=9, default=False, sms={})
+    (tmp_path / "zz" / "pack.yml").write_text(yaml.safe_dump(pack), encoding="utf-8")
     assert [p.code for p in load_packs(tmp_path)] == ["en", "zz"]
 
 

@@ -30,12 +30,12 @@ def test_the_built_index_is_current(small_kb: tuple[Path, Path]) -> None:
 def test_translation_table_maps_obvious_pairs(
     retriever: Retriever, spanish: str, english: set[str]
 ) -> None:
-    best = next(iter(retriever.translation.translate(spanish)[0]))
+    best = next(iter(retriever.translations["es"].translate(spanish)[0]))
     assert best in english
 
 
 def test_gloss_reads_as_english(retriever: Retriever) -> None:
-    gloss = retriever.translation.gloss("¿Cuánto cuesta la licencia de mi perrita?").split()
+    gloss = retriever.translations["es"].gloss("¿Cuánto cuesta la licencia de mi perrita?").split()
     assert {"how", "much", "license", "dog"} <= set(gloss)
 
 

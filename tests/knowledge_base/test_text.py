@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from knowledge_base.bm25 import BM25
-from knowledge_base.text import fold, guess_language, tokenize
-from knowledge_base.translation import SPANISH_DIMINUTIVES, Speller, ibm_model1
+from knowledge_base.text import fold, guess_language, speller_suffixes, tokenize
+from knowledge_base.translation import Speller, ibm_model1
 
 
 def test_accents_fold_and_phone_numbers_join() -> None:
@@ -28,7 +28,7 @@ def test_bm25_ranks_the_document_with_the_rare_word_first() -> None:
 
 
 def test_speller_fixes_a_typo_but_not_a_different_word() -> None:
-    speller = Speller({"licenci": 10, "permis": 3, "perr": 5}, suffixes=SPANISH_DIMINUTIVES)
+    speller = Speller({"licenci": 10, "permis": 3, "perr": 5}, suffixes=speller_suffixes("es"))
     assert speller.correct("licensi") == "licenci"
     assert speller.correct("perrit") == "perr"
     assert speller.correct("zacat") is None

@@ -6,6 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from bot.languages import codes, default_language
+from bot.text import accept_language
+
 from ..catalog import Catalog, Locale, normalize_locale
 from .store import RequestStore
 from .validation import ServerPolicy
@@ -36,19 +39,8 @@ def request_locale(request: Request) -> Locale:
     explicit = request.query_params.get("locale")
     if explicit:
         return normalize_locale(explicit)
-    best: tuple[float, Locale] | None = None
-    for item in request.headers.get("accept-language", "").split(","):
-        tag, _, params = item.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        language = tag.strip().lower().split("-")[0]
-        if language in ("en", "es") and (best is None or quality > best[0]):
-            best = (quality, normalize_locale(language))
-    return best[1] if best else "en"
+    preferred = accept_language(request.headers.get("accept-language"), codes())
+    return preferred or default_language()
 
 
 StoreDep = Annotated[RequestStore, Depends(get_store)]

@@ -188,7 +188,7 @@ def _attributes(service: ServiceDef, raw: dict[str, list[str]]) -> dict[str, str
         if not values:
             if attribute.required:
                 raise ApiError(
-                    400, f"attribute[{attribute.code}] is required: {attribute.description.en}"
+                    400, f"attribute[{attribute.code}] is required: {attribute.description.get()}"
                 )
             continue
         for value in values:

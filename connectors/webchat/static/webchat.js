@@ -14,6 +14,9 @@
   }
 
   var STRINGS = JSON.parse(stringsNode.textContent || "{}");
+  // The languages are the server's language packs: the keys of STRINGS, the default first to
+  // fall back on.
+  var DEFAULT_LANG = root.getAttribute("data-default-lang") || Object.keys(STRINGS)[0] || "";
   var MAX_CHARS = Number(root.getAttribute("data-max-chars")) || 2000;
   var COUNTER_FROM = Math.floor(MAX_CHARS * 0.9);
   var KEYS = {
@@ -44,7 +47,9 @@
 
   var state = {
     sender: "",
-    lang: document.documentElement.lang === "es" ? "es" : "en",
+    lang: STRINGS.hasOwnProperty(document.documentElement.lang)
+      ? document.documentElement.lang
+      : DEFAULT_LANG,
     busy: false,
     offline: false,
     historyLoaded: false,
@@ -89,8 +94,8 @@
 
   // --- language ------------------------------------------------------------------------------
   function t(key, vars) {
-    var table = STRINGS[state.lang] || STRINGS.en || {};
-    var text = table[key] || (STRINGS.en && STRINGS.en[key]) || "";
+    var table = STRINGS[state.lang] || STRINGS[DEFAULT_LANG] || {};
+    var text = table[key] || (STRINGS[DEFAULT_LANG] && STRINGS[DEFAULT_LANG][key]) || "";
     if (vars) {
       Object.keys(vars).forEach(function (name) {
         text = text.split("{" + name + "}").join(String(vars[name]));
@@ -100,7 +105,7 @@
   }
 
   function applyLanguage(lang) {
-    if (lang !== "en" && lang !== "es") {
+    if (typeof lang !== "string" || !STRINGS.hasOwnProperty(lang)) {
       return;
     }
     state.lang = lang;
@@ -139,7 +144,7 @@
       return;
     }
     var text = current.messages
-      ? current.messages[state.lang] || current.messages.en || t("error")
+      ? current.messages[state.lang] || current.messages[DEFAULT_LANG] || t("error")
       : t(current.key, current.vars);
     els.status.textContent = text;
     els.status.setAttribute("data-kind", current.kind);
@@ -379,7 +384,7 @@
 
   // --- talking to the server -----------------------------------------------------------------
   function problemOf(body) {
-    if (body && typeof body.error === "string" && body.message && body.message.en) {
+    if (body && typeof body.error === "string" && body.message && body.message[DEFAULT_LANG]) {
       return body.message;
     }
     return null;
@@ -634,7 +639,7 @@
     save(KEYS.sender, state.sender);
   }
   var storedLang = load(KEYS.lang);
-  if (storedLang === "en" || storedLang === "es") {
+  if (storedLang && STRINGS.hasOwnProperty(storedLang)) {
     applyLanguage(storedLang);
   }
   els.input.value = load(KEYS.draft) || "";

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, HTTPException, Query
 from sqlalchemy.orm import Session
 
+from bot.languages import codes
 from eval.review.annotations import reviewed_ids, tagged_ids
 from eval.review.tracker.inbox import SIGNALS, InboxFilter
 
@@ -58,12 +59,14 @@ def _filter_params(
     start: Annotated[str, Query(max_length=10)] = "",
     end: Annotated[str, Query(max_length=10)] = "",
     channel: Annotated[str, Query(pattern="^(|web|sms)$")] = "",
-    language: Annotated[str, Query(pattern="^(|en|es)$")] = "",
+    language: Annotated[str, Query(max_length=16)] = "",
     reviewed: Annotated[str, Query(pattern="^(|yes|no)$")] = "",
     tag: Annotated[str, Query(max_length=60)] = "",
     signal: Annotated[list[str] | None, Query()] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> FilterParams:
+    if language and language not in codes():
+        raise HTTPException(status_code=422, detail=f"Unknown language: {language}")
     signals = [s for s in signal or [] if s]
     unknown = [s for s in signals if s not in SIGNALS]
     if unknown:
