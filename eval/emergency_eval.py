@@ -4,10 +4,11 @@ Parses each message of the held-out emergency sets with the trained model (run i
 environment) and reports, per language and per part, the recall on emergencies and the
 false-alarm rate on ordinary 311 messages that mention fire, gas, lines, smoke or police:
 
-* ``eval/data/emergency_dev.yml`` — the DEV part: its misses and false alarms are listed, and
-  ``--calibrate`` picks the detector's thresholds on it;
-* ``eval/data/emergency_sealed.yml`` — the SEALED part, written by another writer and never used
-  for tuning: only its figures are printed, never its messages.
+* ``eval/data/emergency_dev.yml`` (+ ``emergency_dev_es2.yml``, more Spanish) — the DEV part:
+  its misses and false alarms are listed, and ``--calibrate`` picks the detector's thresholds
+  on it;
+* ``eval/data/emergency_sealed.yml`` (+ ``emergency_sealed_es2.yml``) — the SEALED part, never
+  used for tuning: only its figures are printed, never its messages.
 
 Both were written from a plain description of 311 by writers who had not seen the training
 data, the patterns or the tests. Exits non-zero when recall < 100 % or false alarms > 3 % in
@@ -30,17 +31,21 @@ import yaml
 from eval.nlu_eval import latest_model, quiet_rasa
 
 ROOT = Path(__file__).resolve().parent.parent
-PARTS = {"dev": ROOT / "eval/data/emergency_dev.yml",
-         "sealed": ROOT / "eval/data/emergency_sealed.yml"}
+PARTS = {"dev": [ROOT / "eval/data/emergency_dev.yml", ROOT / "eval/data/emergency_dev_es2.yml"],
+         "sealed": [ROOT / "eval/data/emergency_sealed.yml",
+                    ROOT / "eval/data/emergency_sealed_es2.yml"]}
 TARGET_RECALL = 1.0
 TARGET_FALSE_ALARMS = 0.03
 
 
-def load(path: Path) -> list[tuple[str, str, bool]]:
-    """(language, text, is_emergency) for every message of one part."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    rows = [(e["lang"], e["text"], True) for e in data["emergencies"]]
-    return rows + [(e["lang"], e["text"], False) for e in data["ordinary"]]
+def load(paths: list[Path]) -> list[tuple[str, str, bool]]:
+    """(language, text, is_emergency) for every message of one part's files."""
+    rows: list[tuple[str, str, bool]] = []
+    for path in paths:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        rows += [(e["lang"], e["text"], True) for e in data["emergencies"]]
+        rows += [(e["lang"], e["text"], False) for e in data["ordinary"]]
+    return rows
 
 
 async def assess(model: Path, texts: list[str]) -> list[dict[str, Any]]:
@@ -75,15 +80,26 @@ def figures(rows: list[tuple[str, str, bool]], detected: list[bool]) -> dict[str
 
 
 def calibrate(rows: list[tuple[str, str, bool]], assessments: list[dict[str, Any]]) -> None:
-    """Prints the thresholds that catch every dev emergency with the fewest false alarms."""
+    """Prints the most sensitive thresholds that catch every dev emergency within the budget.
+
+    A missed emergency costs more than a false alarm (which only puts a 911 line first), so the
+    false-alarm budget (``TARGET_FALSE_ALARMS`` in every language) is spent on sensitivity:
+    among the settings that miss no dev emergency and stay within the budget on the dev part,
+    the one with the lowest thresholds (sum; then fewer false alarms). Issue 10's first rule —
+    fewest dev false alarms, a quarter into the ties — missed Spanish emergencies of a second
+    writer's set that the dev part did not contain.
+    """
     from bot.safety import PatternMatch, Thresholds, decide
 
-    scored: list[tuple[int, int, float, float, float]] = []
     grid = [round(0.05 * i, 2) for i in range(1, 20)]
     matches = [
         PatternMatch(a["pattern"], a.get("kind"), bool(a.get("past")), bool(a.get("ordinary")))
         for a in assessments
     ]
+    languages = sorted({r[0] for r in rows})
+    ordinary_count = {lang: sum(1 for r in rows if r[0] == lang and not r[2]) or 1
+                      for lang in languages}
+    scored: list[tuple[int, float, float, float, float]] = []
     for ordinary in grid:
         for alone in [g for g in grid if g <= ordinary]:
             for weak in [g for g in grid if g <= alone]:
@@ -94,23 +110,19 @@ def calibrate(rows: list[tuple[str, str, bool]], assessments: list[dict[str, Any
                 ]
                 pairs = list(zip(rows, detected, strict=True))
                 missed = sum(1 for r, d in pairs if r[2] and not d)
-                alarms = sum(1 for r, d in pairs if not r[2] and d)
-                scored.append((missed, alarms, weak, alone, ordinary))
-    fewest = min((s[0], s[1]) for s in scored)
-    feasible = [s for s in scored if (s[0], s[1]) == fewest]
-    # Inside every threshold range that is equally good on dev (a corner would be fitted to the
-    # dev part's closest calls), a quarter of the way from the most sensitive end: a missed
-    # emergency costs more than a false alarm, which only puts a 911 line first.
-    centre = [sorted(s[i] for s in feasible)[len(feasible) // 4] for i in (2, 3, 4)]
-    for name, i in (("weak", 2), ("alone", 3), ("ordinary", 4)):
-        values = sorted(s[i] for s in feasible)
-        print(f"  threshold_{name}: ties range {values[0]}–{values[-1]}")
-    _, _, weak, alone, ordinary = min(
-        feasible, key=lambda s: sum((s[i + 2] - centre[i]) ** 2 for i in range(3))
-    )
+                worst = max(sum(1 for r, d in pairs if r[0] == lang and not r[2] and d)
+                            / ordinary_count[lang] for lang in languages)
+                scored.append((missed, worst, weak, alone, ordinary))
+    fewest_missed = min(s[0] for s in scored)
+    feasible = [s for s in scored if s[0] == fewest_missed and s[1] <= TARGET_FALSE_ALARMS]
+    if not feasible:  # the budget cannot be met: fewest false alarms among the fewest misses
+        floor = min(s[1] for s in scored if s[0] == fewest_missed)
+        feasible = [s for s in scored if s[0] == fewest_missed and s[1] == floor]
+    missed, worst, weak, alone, ordinary = min(feasible, key=lambda s: (s[2] + s[3] + s[4], s[1]))
     print(f"Calibrated on the dev part: threshold_alone={alone} threshold_weak={weak} "
-          f"threshold_ordinary={ordinary} -> {fewest[0]} missed, {fewest[1]} false alarms at "
-          f"best; {len(feasible)} settings tie (set these in config.yml)")
+          f"threshold_ordinary={ordinary} -> {missed} missed, false alarms ≤ {worst:.3f} in "
+          f"every language (the most sensitive of {len(feasible)} settings within "
+          f"{TARGET_FALSE_ALARMS}; set these in config.yml)")
 
 
 def main() -> None:
@@ -126,10 +138,10 @@ def main() -> None:
     model = args.model or latest_model()
     report: dict[str, Any] = {"model": model.name}
     ok = True
-    for part, path in PARTS.items():
+    for part, paths in PARTS.items():
         if args.part not in ("all", part):
             continue
-        rows = load(path)
+        rows = load(paths)
         assessments = asyncio.run(assess(model, [r[1] for r in rows]))
         if args.calibrate and part == "dev":
             calibrate(rows, assessments)
