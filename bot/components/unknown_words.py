@@ -17,6 +17,11 @@ and the language packs' ``articles/``),
 the whole words of the sentence encoder's vocabulary ("certainly", "true", "four"), and any
 word of four letters or more one edit away from one of those ("thankss", "noup", "heya").
 
+Languages that attach particles and endings to their words (a pack whose ``detection.script``
+names the characters only it writes, e.g. Hangul: "구멍", "구멍이", "구멍을") would find few of
+their words whole; a word in such a script also counts as known when one of its beginnings of
+two letters or more is a known word. Languages without a script of their own are unaffected.
+
 Written here because no Rasa component does it: the ``FallbackClassifier`` only sees the
 classifier's confidences, and those are the problem. Placed after the intent classifier (and
 ``AskOrReport``) and before the ``FallbackClassifier``.
@@ -165,6 +170,11 @@ class UnknownWords(GraphComponent):
     def _use(self, vocabulary: frozenset[str]) -> None:
         """Sets the vocabulary and what is derived from it, so the two never disagree."""
         self._vocabulary = vocabulary
+        # Scripts whose words carry attached particles: a known beginning is enough.
+        self._scripts = [
+            re.compile(str(script)) for pack in load_packs()
+            if (script := (pack.section("detection") or {}).get("script"))
+        ]
         # One-letter-deleted forms, for "one edit away" (insertion, deletion, substitution).
         self._deletes = frozenset(
             d for w in vocabulary if len(w) >= FUZZY_MIN_LENGTH - 1 for d in deletes(w)
@@ -180,6 +190,10 @@ class UnknownWords(GraphComponent):
     def known(self, word: str) -> bool:
         """In the vocabulary, or (four letters or more) one edit away from a word in it."""
         if word in self._vocabulary:
+            return True
+        if any(script.match(word) for script in self._scripts) and any(
+            word[:end] in self._vocabulary for end in range(len(word) - 1, 1, -1)
+        ):
             return True
         if len(word) < FUZZY_MIN_LENGTH:
             return False
