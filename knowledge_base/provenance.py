@@ -195,9 +195,18 @@ def citation_policy() -> CitationPolicy:
 _VANITY = re.compile(
     r"(?:\b1-)?(?:\(\d{3}\)\s?|\b\d{3}-)(?:\d{3}-)?[A-Z][A-Za-z$]{2,}(?:-[A-Z]{2,})?"
 )
-_PHONE = re.compile(r"(?:\b1[-.\s])?(?:\(\d{3}\)\s?|\b\d{3}[-.\s])\d{3}[-.\s]\d{4}\b")
-_SHORT_CODE = re.compile(r"\b\d-\d-\d\b")
-_TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
+# Digits bounded by "not a digit" rather than \b: a language that attaches particles to
+# numbers ("888-452-7381로", "6:00까지") has a letter right after them.
+_PHONE = re.compile(
+    r"(?<![\d-])(?:1[-.\s])?(?:\(\d{3}\)\s?|\d{3}[-.\s])\d{3}[-.\s]\d{4}(?![\d-])"
+)
+_SHORT_CODE = re.compile(r"(?<![\d-])\d-\d-\d(?![\d-])")
+_TIME = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?![\d:])")
+# Month names of the facts (written in English): "December 2024" justifies a 12 in a language
+# that writes months as numbers ("12월").
+_MONTHS = {name: str(number) for number, name in enumerate(
+    "january february march april may june july august september october november december"
+    .split(), start=1)}
 _NUMBER = re.compile(r"(?<![A-Za-z\d])\d+(?:,\d{3})*(?:\.\d+)?")  # not the 311 of "MyLA311"
 # A full stop, then space, then (after an opening mark) a capital, a digit or a letter of a
 # script without case (Hangul…): a new sentence. See _starts_sentence.
@@ -292,6 +301,7 @@ def fact_figures(fact: Fact) -> set[str]:
     Facts are written in the default language (English).
     """
     found = set(sentence_figures(fact.text, default_language()))
+    found |= {_MONTHS[w] for w in re.findall(r"[a-z]+", fact.text.lower()) if w in _MONTHS}
     if fact.source_date:
         found.add(fact.source_date[:4])
     return found
