@@ -5,7 +5,9 @@ rebuilds the tracker on each message. In the embedded default one Rasa process o
 file, so the tracker it saved last is still correct: this store keeps recently active
 conversations in memory (least recently used first out) and still writes every event to SQLite,
 so conversations survive a restart and the staff review app reads them. SQLite runs in WAL mode
-so the review app's reads never block the assistant's writes.
+so the review app's reads never block the assistant's writes. Connections stay open, so
+recent writes may sit in ``tracker.db-wal``: copy the database with SQLite's backup
+(``sqlite3 var/tracker.db ".backup copy.db"``), never with a plain file copy.
 
 Not for several Rasa processes sharing one database: the production profile
 (``bot/endpoints.production.yml``) uses Rasa's plain SQL tracker store on PostgreSQL.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
@@ -154,7 +153,10 @@ def test_the_channel_filter_tells_sms_from_web(
     SMS connector writes them)."""
     source = Path(sqlite_conversations.tracker_url.removeprefix("sqlite:///"))
     copy = tmp_path / "tracker.db"
-    shutil.copyfile(source, copy)
+    # SQLite's online backup: the live database keeps recent writes in its WAL file (the
+    # tracker store keeps its connections open), which a plain file copy would leave behind.
+    with sqlite3.connect(source) as live, sqlite3.connect(copy) as target:
+        live.backup(target)
     sender = sqlite_conversations.senders["handoff"]
     with sqlite3.connect(copy) as db:
         rows = db.execute(
