@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+from eval.stack import RASA_PYTHON, ROOT
 
 RESPONSES = [
     {"events": [], "responses": []},

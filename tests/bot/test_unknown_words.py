@@ -10,10 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from eval.stack import RASA_PYTHON, ROOT
 from tests.languages.fake_pack import make_packs
-
-ROOT = Path(__file__).resolve().parents[2]
-RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 
 SCRIPT = """
 import json, sys
