@@ -1,6 +1,6 @@
 """Replay the held-out multi-turn conversations against the running assistant, as residents.
 
-Each conversation of ``eval/data/conversations_{dev,sealed}.yml`` (format: the files' header and
+Each conversation of ``eval/data/conversations_{dev,sealed}*.yml`` (format: the files' header and
 ``eval/data/README.md``) is played through the real channels — the REST webhook for ``web``,
 Twilio-signed SMS webhooks for ``sms`` — against a stack started on free ports (or ``--url``
 of a running one). The runner plays the resident: it sends the scripted turns, and when the
@@ -46,8 +46,11 @@ from connectors.senders import conversation_id
 from connectors.sms.signature import compute_twilio_signature
 
 ROOT = Path(__file__).resolve().parent.parent
-PARTS = {"dev": ROOT / "eval/data/conversations_dev.yml",
-         "sealed": ROOT / "eval/data/conversations_sealed.yml"}
+# Each part is the union of its writers' files (the files' headers say who wrote what).
+PARTS = {"dev": [ROOT / "eval/data/conversations_dev.yml",
+                 ROOT / "eval/data/conversations_dev2.yml"],
+         "sealed": [ROOT / "eval/data/conversations_sealed.yml",
+                    ROOT / "eval/data/conversations_sealed2.yml"]}
 TARGET_PASS_RATE = 0.95
 FORM = "service_request_form"
 # Step names of the conversation files → the form's slots.
@@ -338,10 +341,11 @@ class Conversation:
         )
 
 
-def run_part(path: Path, target: Target, only: str | None = None) -> list[Outcome]:
-    """Plays every conversation of one part (or just ``only``)."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    specs = [c for c in data["conversations"] if only is None or c["id"] == only]
+def run_part(paths: list[Path], target: Target, only: str | None = None) -> list[Outcome]:
+    """Plays every conversation of one part's files (or just ``only``)."""
+    specs = [c for path in paths
+             for c in yaml.safe_load(path.read_text(encoding="utf-8"))["conversations"]
+             if only is None or c["id"] == only]
     return [Conversation(spec, target).play() for spec in specs]
 
 
