@@ -81,7 +81,7 @@ LEAD_WORDS = frozenset(
     corner corners intersection intersections cross crossing street streets between address
     location located live lives my our your his her their this that there here right just
     please pls its im i we he she they you is are was were be been near nearby around about
-    close closest off along half block blocks side
+    close closest off along half block blocks side starting going heading
     esta es en el los las un una unos unas de del cerca frente a al lado junto esquina
     esquinas cruce calles entre direccion ubicacion queda mi mis su sus nuestra nuestro
     vivo vive aqui alli ahi por favor hay justo
@@ -174,6 +174,7 @@ OTHER_PLACE_ALIASES: dict[
     "east la": ("East Los Angeles", "unincorporated"),
     "east los angeles": ("East Los Angeles", "unincorporated"),
     "este de los angeles": ("East Los Angeles", "unincorporated"),
+    "este de la": ("East Los Angeles", "unincorporated"),
     "e los angeles": ("East Los Angeles", "unincorporated"),
     "la canada": ("La Cañada Flintridge", "other_city"),
     "la canada flintridge": ("La Cañada Flintridge", "other_city"),

@@ -78,19 +78,30 @@ def tokenize(text: str) -> list[str]:
     return _spoken_forms([t[:5] if re.fullmatch(r"\d{5}-\d{4}", t) else t for t in tokens])
 
 
+_NEAR = frozenset({"by", "near", "off"})
+# Between a street's suffix and "by"/"at": "Sepulveda Blvd right by", "Gaffey St starting at".
+_FILLERS = frozenset({"right", "just", "starting", "beginning", "somewhere", "around"})
+
+
 def _spoken_forms(tokens: list[str]) -> list[str]:
     """How residents text an intersection, in the gazetteer's words.
 
     "5th n main" (SMS "n" for "and": after an ordinal or a suffix, never after a house number,
     where it is North) and "la 6 y San Pedro" (Spanish "la 6" for 6th Street, when a joiner or
-    the end follows and no suffix does).
+    the end follows and no suffix does), and "Sepulveda Blvd (right) by Plummer St" (a street
+    "by", "near" or "off" another, after its suffix, is their corner; "Gaffey St starting at W
+    9th St": a filler word between a suffix and the joiner is dropped).
     """
     out: list[str] = []
     for i, token in enumerate(tokens):
         before = tokens[i - 1] if i else ""
         after = tokens[i + 1] if i + 1 < len(tokens) else ""
         following = tokens[i + 2] if i + 2 < len(tokens) else ""
-        if token == "n" and after and (ORDINAL_RE.match(before) or before in SUFFIXES):
+        if token in _FILLERS and before in SUFFIXES and (after in _NEAR or after in JOINERS):
+            continue
+        if token in _NEAR and after and out and out[-1] in SUFFIXES:
+            out.append("and")
+        elif token == "n" and after and (ORDINAL_RE.match(before) or before in SUFFIXES):
             out.append("and")
         elif (token in ("la", "el") and re.fullmatch(r"[1-9]\d?", after)
               and (following in JOINERS or following in ("", ","))):
@@ -143,6 +154,8 @@ def _place_before_ok(previous: str, rest: list[str]) -> bool:
         len(rest) >= 2 and rest[-2] in SUFFIXES
     ):
         return False  # "1483 W Exposition", "7100 N Tujunga": the street itself
+    if previous in ("el", "the") and len(rest) >= 2 and rest[-2] in ("in", "en"):
+        return True  # "… en el Este de LA", "… in the Valley"
     if previous in LEAD_WORDS and previous not in ("in", "en"):
         return False
     street_words = [t for t in rest if t not in LEAD_WORDS and t != ","]
@@ -216,6 +229,8 @@ def split_tail(tokens: list[str], is_place: Callable[[str], bool]) -> tuple[list
             if is_place(phrase) and _place_before_ok(tokens[-words - 1], tokens[:-words]):
                 places.append(phrase)
                 tokens = tokens[:-words]
+                if len(tokens) > 1 and tokens[-1] in ("el", "the") and tokens[-2] in ("in", "en"):
+                    tokens = tokens[:-1]
                 if tokens and tokens[-1] in ("in", "en"):
                     tokens = tokens[:-1]
                 tokens = _strip_end(tokens)

@@ -38,6 +38,8 @@ def place(service: OfflineLocationService, text: str) -> Place:
         ("500 Congress Ave, Austin, Texas", "other_state", "Texas", None),
         ("401 N Michigan Ave, Chicago IL", "other_state", "Illinois", None),
         ("está en Santa Mónica", "other_city", "Santa Monica", None),
+        ("dejaron un sillón en la Whittier y Atlantic, en el Este de LA", "unincorporated",
+         "Unincorporated Los Angeles County", None),  # "en el …" before the place
     ],
 )
 def test_other_cities_are_named_not_filed_as_los_angeles(
@@ -91,6 +93,9 @@ def test_intersections_in_either_order_are_in_the_city(
         ("la Figueroa y la 42", "Figueroa St & 42nd St"),  # Spanish "la 42"
         ("hay como 10 casas de campaña en la banqueta de la 6 y San Pedro",
          "6th St & San Pedro St"),  # not "10 Cass Ave"
+        ("pothole on Sepulveda Blvd right by Plummer St, northbound",
+         "Sepulveda Blvd & Plummer St"),
+        ("lights out on gaffey st starting at w 9th st going south", "Gaffey St & W 9th St"),
     ],
 )
 def test_intersections_without_suffixes_or_with_spanish_lead_ins(
