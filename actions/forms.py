@@ -35,7 +35,13 @@ from rasa_sdk.types import DomainDict
 from actions.common import language, latest_entity, plain_text
 from actions.knowledge import resident_question
 from actions.location import read_location
-from actions.offers import OFFER_SLOT, offer_is_fresh, service_for_intent
+from actions.offers import (
+    OFFER_SLOT,
+    offer_is_fresh,
+    offered_after,
+    offered_message,
+    service_for_intent,
+)
 from actions.parsing import (
     after_cue,
     count_change,
@@ -57,6 +63,7 @@ from connectors.geo import Place, get_location_service
 from connectors.open311.catalog import get_catalog
 
 MAX_DESCRIPTION_CHARS = 1000
+SINGLE_LIGHT, MULTIPLE_LIGHTS = "single-streetlight", "multiple-streetlight"
 MAX_ITEM_TEXT_CHARS = 300
 NO_DESCRIPTION = "-"
 # Every attribute code of the catalog has a slot of the same name in the domain's form.
@@ -187,6 +194,13 @@ def _type_named_in(text: str, current: str | None) -> str | None:
     return ranked[0][0]
 
 
+def _sure_place(found: object) -> bool:
+    """Whether a location reading is a place sure enough to fill the address unasked."""
+    return isinstance(found, Place) and found.confidence >= OPENING_PLACE_CONFIDENCE and (
+        found.kind in ("address", "intersection", "landmark")
+    )
+
+
 def wants_to_cancel(turn: Turn) -> bool:
     """"never mind", "olvídalo", or the NLU's cancel intent — unless the message says yes."""
     if not turn.text or says_yes(turn.text):
@@ -219,6 +233,14 @@ def _new_type(turn: Turn, tracker: Tracker, domain: DomainDict) -> str | None:
         if by_words:
             return by_words
         return None if address_given or named == current else ""
+    if current == SINGLE_LIGHT and (count_change(turn.text) or 0) >= 2:
+        return MULTIPLE_LIGHTS  # "wait actually it's 3 of them out", "en realidad son 3"
+    if has_cue("reconsider", turn.text) and not turn.answers("address"):
+        # "actually people live in it, it's more of an encampment": a softer correction,
+        # believed when the message names the other kind (the NLU's intent or its words).
+        softer = other or _type_named_in(turn.text, current)
+        if softer:
+            return softer
     if other and turn.answers("confirm_request") and not is_yes(turn.text):
         return other
     if (other and turn.answers("address") and not address_given
@@ -374,25 +396,33 @@ class ValidateServiceRequestForm(FormValidationAction):
         Woodman" at the summary (a sure place other than the one it shows).
         """
         turn = Turn.of(tracker)
-        if not turn.text or latest_entity(tracker, "address"):
+        if not turn.text or (latest_entity(tracker, "address") and not turn.opening):
             return {}
+        # Opening with an address the slot mapping left out (the NLU read the message as a
+        # question: "ah ok entonces q vengan por ella, 2815 Wabash Ave"): read it here.
         correcting = turn.answers("confirm_request") and not says_yes(turn.text)
         if not (turn.opening and not tracker.get_slot("address")) and not correcting:
             return {}
         found = get_location_service().resolve(turn.text)
+        earlier = offered_message(tracker) if turn.opening else None
+        if earlier and not _sure_place(found):
+            # "now i want to report that pothole" after an offer: the place may be in the
+            # message the offer answered ("… a pothole at 1st and Boyle …"): the address the
+            # NLU spotted in it, else its words.
+            spotted = [e.get("value") for e in (earlier.get("parse_data") or {}).get(
+                "entities") or [] if e.get("entity") == "address" and e.get("value")]
+            for candidate in [*spotted, str(earlier.get("text") or "")]:
+                before = get_location_service().resolve(str(candidate))
+                if _sure_place(before) and isinstance(before, Place) and before.in_city:
+                    return {"address": str(candidate)}
         if correcting:
-            moved = (
-                isinstance(found, Place) and found.confidence >= OPENING_PLACE_CONFIDENCE
-                and found.kind in ("address", "intersection", "landmark")
-                and found.short not in str(tracker.get_slot("address") or "")
+            moved = _sure_place(found) and isinstance(found, Place) and (
+                found.short not in str(tracker.get_slot("address") or "")
             )
             return {"address": turn.text} if moved else {}
         if not isinstance(found, Place):
             return {}
-        sure = found.confidence >= OPENING_PLACE_CONFIDENCE and found.kind in (
-            "address", "intersection", "landmark"
-        )
-        if sure or (found.typed_place and not found.in_city):
+        if _sure_place(found) or (found.typed_place and not found.in_city):
             return {"address": turn.text}
         return {}
 
@@ -406,6 +436,9 @@ class ValidateServiceRequestForm(FormValidationAction):
         ):
             return {}
         items = find_items(turn.text)
+        earlier = offered_after(tracker) if turn.opening else None
+        if not items and earlier:
+            items = find_items(earlier)  # "how much to take a fridge?" … "ok, come get it"
         if not items:
             return {}
         current = tracker.get_slot("item_description")
@@ -428,6 +461,9 @@ class ValidateServiceRequestForm(FormValidationAction):
         ):
             # the opening message, or one that changed the type to one with items
             counted = count_items(turn.text)
+            earlier = offered_after(tracker) if turn.opening else None
+            if not counted and earlier and not find_items(turn.text):
+                counted = count_items(earlier)  # the items came with the question answered
             return {"item_count": str(counted)} if counted else {}
         corrected = count_change(turn.text)
         if corrected and 1 <= corrected <= 500:
@@ -441,11 +477,22 @@ class ValidateServiceRequestForm(FormValidationAction):
     async def extract_lights_out_count(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """"3 streetlights are out on my block" answers how many."""
+        """How many lights are out, said before the question.
+
+        "3 streetlights are out on my block" in the first message; "actually it's 3 of them",
+        which turned one light into several, later.
+        """
         turn = Turn.of(tracker)
-        if not (turn.opening and turn.text and _uses(tracker, "lights_out_count")):
+        if not (turn.text and _uses(tracker, "lights_out_count")) or turn.answers(
+            "lights_out_count"
+        ):
             return {}
-        count = parse_count(turn.text)
+        if turn.opening:
+            count = parse_count(turn.text)
+        elif tracker.get_slot("lights_out_count") is None:
+            count = count_change(turn.text)
+        else:
+            return {}
         return {"lights_out_count": str(count)} if count and 2 <= count <= 500 else {}
 
     async def extract_blocking_traffic(

@@ -26,6 +26,8 @@ from actions.offers import OFFER_SLOT, offer_service, service_for_intent, servic
 TOPIC_SLOT = "last_topic"
 # A report intent this likely, in the ranking of a question, is worth offering afterwards.
 OFFER_MIN_CONFIDENCE = 0.3
+# A report intent this likely names the kind to offer even when the answer offers another.
+SURE_REPORT = 0.5
 
 
 def resident_question(tracker: Tracker) -> str:
@@ -44,18 +46,42 @@ def conversation_topic(tracker: Tracker) -> str:
 
     The request in progress or offered, else the title of the last answer.
     """
-    code = (tracker.get_slot("service_code") if tracker.active_loop_name else None) or (
-        tracker.get_slot(OFFER_SLOT)
-    )
+    code = conversation_service(tracker)
     if code:
-        return service_label(str(code), tracker)
+        return service_label(code, tracker)
     return str(tracker.get_slot(TOPIC_SLOT) or "")
 
 
-def reported_service(tracker: Tracker, domain: DomainDict) -> str | None:
+def conversation_service(tracker: Tracker) -> str | None:
+    """The request type in progress or just offered, if any."""
+    code = (tracker.get_slot("service_code") if tracker.active_loop_name else None) or (
+        tracker.get_slot(OFFER_SLOT)
+    )
+    return str(code) if code else None
+
+
+def topics(tracker: Tracker, domain: DomainDict) -> list[tuple[str, str | None]]:
+    """What a question may be about beyond its own words, best first: (words, request type).
+
+    The request in progress or offered (or the last answer's title), then the type the message
+    itself names ("cuánto cuesta que se lleven un refri": appliances).
+    """
+    out: list[tuple[str, str | None]] = []
+    topic = conversation_topic(tracker)
+    if topic:
+        out.append((topic, conversation_service(tracker)))
+    named = reported_service(tracker, domain)
+    if named and named != conversation_service(tracker):
+        out.append((service_label(named, tracker), named))
+    return out
+
+
+def reported_service(
+    tracker: Tracker, domain: DomainDict, at_least: float = OFFER_MIN_CONFIDENCE
+) -> str | None:
     """The request type the NLU also saw in the latest message, if it is likely enough."""
     for ranked in (tracker.latest_message.get("intent_ranking") or [])[:3]:
-        if float(ranked.get("confidence") or 0.0) < OFFER_MIN_CONFIDENCE:
+        if float(ranked.get("confidence") or 0.0) < at_least:
             break
         service = service_for_intent(ranked.get("name"), domain)
         if service:
@@ -93,12 +119,13 @@ class ActionAnswerQuestion(Action):
         retriever = self._retriever or get_retriever()
         # Encoding the query is CPU-bound: keep the action server's event loop free.
         answer = await asyncio.to_thread(retriever.answer, question, language(tracker))
-        topic = conversation_topic(tracker)
-        if answer is None and topic:
+        for topic, service in topics(tracker, domain) if answer is None else []:
             # A follow-up ("how long does that take?") is about what the conversation is about.
             answer = await asyncio.to_thread(
-                retriever.answer, f"{question} {topic}", language(tracker)
+                retriever.answer, f"{question} {topic}", language(tracker), service
             )
+            if answer is not None:
+                break
         events: list[EventType] = [SlotSet(TOPIC_SLOT, answer.title)] if answer else []
         if answer is not None and answer.language not in (None, language(tracker)):
             # No text in the resident's language: the English one, introduced in English.
@@ -119,8 +146,11 @@ class ActionAnswerQuestion(Action):
             dispatcher.utter_message(response="utter_kb_not_sure")
         if tracker.active_loop_name:
             return events  # mid-request: the form goes on
-        # The kind of problem the resident named first; else what the answer is about.
-        offered = reported_service(tracker, domain) or getattr(answer, "offers", None)
+        # The kind of problem the resident plainly named; else what the answer is about; else
+        # a kind the NLU only suspects ("…no cabe en mi carro" in a question about a sofa
+        # must not offer an abandoned-vehicle report when the answer is about bulky items).
+        offered = (reported_service(tracker, domain, SURE_REPORT)
+                   or getattr(answer, "offers", None) or reported_service(tracker, domain))
         if offered:
             events += offer_service(dispatcher, tracker, offered, "utter_offer_request")
         return events

@@ -62,6 +62,32 @@ def offer_is_fresh(tracker: Tracker) -> bool:
     return False
 
 
+def offered_after(tracker: Tracker) -> str | None:
+    """The words of :func:`offered_message`, or ``None``."""
+    event = offered_message(tracker)
+    return str(event.get("text")) if event else None
+
+
+def offered_message(tracker: Tracker) -> dict[str, Any] | None:
+    """The resident's message that the assistant answered with an offer, just before this one.
+
+    "a cyclist fell in a pothole at 1st and Boyle and is bleeding" → "call 911 … want me to
+    file a pothole request?" → "now i want to report that pothole": the place is in the message
+    the offer answered. ``None`` when the turn before the latest message made no offer.
+    """
+    users = 0
+    offered = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                text = str(event.get("text") or "")
+                return event if offered and text and not text.startswith("/") else None
+        elif users == 1 and event.get("event") == "slot" and event.get("name") == OFFER_SLOT:
+            offered = offered or bool(event.get("value"))
+    return None
+
+
 class ActionAcceptOffer(Action):
     """Starts the offered request, or just acknowledges a "yes" when no offer is pending."""
 

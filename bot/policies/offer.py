@@ -56,11 +56,15 @@ def offer_pending(tracker: DialogueStateTracker) -> bool:
 def takes_offer_up(text: str) -> bool:
     """Whether a reply to an offer accepts it: a plain yes or an ``accept`` cue.
 
-    Not a yes inside a longer reply: "ah ok, gracias, nomás quería saber" declines.
+    Not a yes inside a longer reply: "ah ok, gracias, nomás quería saber" declines. A question
+    takes it up only as a polite request ("can u also put in the tree report?"), never as a
+    question about it ("how long would a report take?").
     """
     if not text or text.startswith("/") or is_no(text) or has_cue("cancel", text):
         return False
-    return is_yes(text) or (has_cue("accept", text) and not is_question(text))
+    return is_yes(text) or (
+        has_cue("accept", text) and (not is_question(text) or has_cue("request", text))
+    )
 
 
 @DefaultV1Recipe.register(

@@ -83,3 +83,67 @@ def test_a_new_place_at_the_summary_changes_the_filed_address(rasa_stack: Stack)
     assert number, reply
     stored = backend_request(rasa_stack, number.group())
     assert stored["address"].startswith("Roscoe Blvd & Woodman Ave")
+
+
+@pytest.mark.parametrize(("opening", "more", "language"), [
+    ("the streetlight on Vanowen St and Woodman Ave is out", "hold on, it's 4 of them dark", "en"),
+    ("no prende el poste de luz de Nordhoff St y Reseda Blvd",
+     "perdón, en realidad son 4 las que no prenden", "es"),
+])
+def test_one_light_out_becomes_several_when_the_resident_counts_them(
+    rasa_stack: Stack, opening: str, more: str, language: str
+) -> None:
+    sender = new_sender()
+    say(rasa_stack, sender, opening)
+    assert rasa_stack.tracker(sender)["slots"]["service_code"] == "single-streetlight"
+    say(rasa_stack, sender, more)
+    slots = rasa_stack.tracker(sender)["slots"]
+    assert slots["service_code"] == "multiple-streetlight"
+    assert slots["lights_out_count"] == "4"
+    assert form_step(rasa_stack, sender) != "lights_out_count"
+
+
+def test_a_softer_correction_mid_form_changes_the_type(rasa_stack: Stack) -> None:
+    sender = new_sender()
+    say(rasa_stack, sender, "abandoned car on W Adams Blvd and S Normandie Ave",
+        "describe the vehicle")
+    say(rasa_stack, sender, "oh wait, there are people sleeping in it and a couple of tents "
+        "next to it, so really it's a homeless encampment")
+    assert rasa_stack.tracker(sender)["slots"]["service_code"] == "homeless-encampment"
+
+
+def test_a_polite_request_takes_up_the_offer_with_the_place_said_before(
+    rasa_stack: Stack,
+) -> None:
+    sender = new_sender()
+    say(rasa_stack, sender, "a big tree fell on the power lines at Sherman Way and Reseda "
+        "Blvd and the wires are sparking", "911", "Fallen Tree")
+    reply = say(rasa_stack, sender, "ok fire dept is here. could you also put in the tree "
+                "request so someone clears the street")
+    assert "Where is it?" not in reply
+    slots = rasa_stack.tracker(sender)["slots"]
+    assert slots["service_code"] == "fallen-tree"
+    assert "Sherman Way" in str(slots["address"])
+
+
+def test_an_offer_taken_up_in_spanish_slang_opens_the_offered_type(rasa_stack: Stack) -> None:
+    sender = new_sender()
+    say(rasa_stack, sender, "quien recoge los gatos muertos de la calle?", "¿Quiere que haga")
+    say(rasa_stack, sender, "ah bueno entonces reportalo, esta en la Vermont y la 50")
+    slots = rasa_stack.tracker(sender)["slots"]
+    assert slots["service_code"] == "dead-animal-removal"
+    assert "Vermont" in str(slots["address"])
+
+
+@pytest.mark.parametrize(("opening", "question", "answer"), [
+    ("ocupo que recojan un sofá viejo en el 1200 W Temple St", "oiga y eso cobran o es gratis?",
+     "gratis"),
+])
+def test_a_short_question_mid_form_is_answered_about_the_request_in_progress(
+    rasa_stack: Stack, opening: str, question: str, answer: str
+) -> None:
+    sender = new_sender()
+    say(rasa_stack, sender, opening)
+    step = form_step(rasa_stack, sender)
+    say(rasa_stack, sender, question, answer)
+    assert form_step(rasa_stack, sender) == step
