@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +53,7 @@ from actions.parsing import (
     is_no,
     is_skip,
     is_yes,
+    leads_with_yes,
     match_choice,
     parse_contact,
     parse_count,
@@ -64,6 +66,10 @@ from connectors.open311.catalog import get_catalog
 
 MAX_DESCRIPTION_CHARS = 1000
 SINGLE_LIGHT, MULTIPLE_LIGHTS = "single-streetlight", "multiple-streetlight"
+# Set while the form reads a message a second time for the new type's questions: the type
+# does not change again ("sorry i mixed it up, the graffiti … a pile of drywall someone
+# dumped" names graffiti too).
+_SECOND_PASS: ContextVar[bool] = ContextVar("second_extraction_pass", default=False)
 MAX_ITEM_TEXT_CHARS = 300
 NO_DESCRIPTION = "-"
 # Every attribute code of the catalog has a slot of the same name in the domain's form.
@@ -285,7 +291,11 @@ class ValidateServiceRequestForm(FormValidationAction):
         events = await super().get_extraction_events(dispatcher, tracker, domain)
         if not any(e.get("name") == "service_code" and e.get("value") for e in events):
             return events
-        again = await super().get_extraction_events(dispatcher, tracker, domain)
+        token = _SECOND_PASS.set(True)
+        try:
+            again = await super().get_extraction_events(dispatcher, tracker, domain)
+        finally:
+            _SECOND_PASS.reset(token)
         values = {e["name"]: e.get("value") for e in events}
         values.update(
             {e["name"]: e.get("value") for e in again if e.get("name") != "service_code"}
@@ -373,6 +383,8 @@ class ValidateServiceRequestForm(FormValidationAction):
         turn = Turn.of(tracker)
         if turn.opening:
             return _opening_type(turn, tracker)
+        if _SECOND_PASS.get():
+            return {}  # the type already changed on this message: once only
         new = _new_type(turn, tracker, domain)
         if new is None:
             return {}
@@ -560,6 +572,19 @@ class ValidateServiceRequestForm(FormValidationAction):
         correction = _DESCRIPTION_PREFIX.match(turn.text)
         if correction and correction.end() < len(turn.text):
             return {"description": turn.text[correction.end():][:MAX_DESCRIPTION_CHARS]}
+        return {}
+
+    async def extract_confirm_request(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A yes at the summary that restates the wish, whatever the NLU read.
+
+        "yes still file the abandoned car report" reads as a status check, which the slot
+        mapping leaves out; it is the resident's yes.
+        """
+        turn = Turn.of(tracker)
+        if turn.answers("confirm_request") and turn.text and leads_with_yes(turn.text):
+            return {"confirm_request": turn.text}
         return {}
 
     async def extract_contact_info(
@@ -752,7 +777,7 @@ class ValidateServiceRequestForm(FormValidationAction):
         parsed = tracker.latest_message.get("intent", {})
         intent = parsed.get("name")
         sure = float(parsed.get("confidence") or 0.0) >= CONFIRM_CONFIDENCE
-        if (intent == "affirm" and sure) or says_yes(text):
+        if (intent == "affirm" and sure) or says_yes(text) or leads_with_yes(text):
             return {"confirm_request": "yes"}
         if intent == "deny" or is_no(text):
             dispatcher.utter_message(response="utter_ask_what_to_change")

@@ -98,10 +98,11 @@ def is_sms(tracker: Tracker) -> bool:
 class ActionAnswerQuestion(Action):
     """Answers with the best passage in the resident's language, or says it is not sure.
 
-    Messages the NLU was not sure about (``nlu_fallback``) come here too: when the knowledge
-    base has a confident answer the resident gets it, otherwise the clarification of what the
-    assistant can do. On SMS the answer's short form is sent (it keeps every number and fits
-    three segments with the citation); elsewhere the full answer.
+    Messages the NLU was not sure about (``nlu_fallback``) or read as out of scope come here
+    too: when the knowledge base has a confident answer the resident gets it, otherwise the
+    clarification of what the assistant can do (or the polite "I can't help with that"). On
+    SMS the answer's short form is sent (it keeps every number and fits three segments with
+    the citation); elsewhere the full answer.
     """
 
     def __init__(self, retriever: Any | None = None) -> None:
@@ -141,6 +142,9 @@ class ActionAnswerQuestion(Action):
             )
         elif latest_intent(tracker) == "nlu_fallback":
             dispatcher.utter_message(response="utter_clarify")
+            return []
+        elif latest_intent(tracker) == "out_of_scope":
+            dispatcher.utter_message(response="utter_out_of_scope")
             return []
         else:
             dispatcher.utter_message(response="utter_kb_not_sure")

@@ -17,10 +17,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import language
+from actions.parsing import parse_count
 from connectors.open311.catalog import get_catalog
 
 OFFER_SLOT = "offered_service"
 FORM = "service_request_form"
+STREETLIGHT_TYPES = ("single-streetlight", "multiple-streetlight")
+MAX_LIGHTS_SAID = 50
 
 
 def service_for_intent(intent: str | None, domain: DomainDict) -> str | None:
@@ -41,10 +44,24 @@ def service_label(code: str, tracker: Tracker) -> str:
     return service.service_name.get(language(tracker)) if service else code
 
 
+def fitting_type(code: str, text: str) -> str:
+    """The streetlight type that fits how many lights the message counts.
+
+    "the one on my block" → one light, "there's 3 out" → several; other types are unchanged.
+    """
+    if code not in STREETLIGHT_TYPES:
+        return code
+    count = parse_count(text)
+    if count is None or count > MAX_LIGHTS_SAID:
+        return code  # no count, or a house number
+    return STREETLIGHT_TYPES[1] if count >= 2 else STREETLIGHT_TYPES[0]
+
+
 def offer_service(
     dispatcher: CollectingDispatcher, tracker: Tracker, code: str, response: str
 ) -> list[EventType]:
     """Utters ``response`` (which offers the request) and remembers the offer for one turn."""
+    code = fitting_type(code, str(tracker.latest_message.get("text") or ""))
     dispatcher.utter_message(response=response, service_label=service_label(code, tracker))
     return [SlotSet(OFFER_SLOT, code)]
 

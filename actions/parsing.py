@@ -135,6 +135,24 @@ def says_yes(text: str) -> bool:
     return is_yes(text) or any(is_yes(clause) for clause in re.split(r"[.,;:!?¡¿\n]+", text))
 
 
+_NEGATION = re.compile(r"\b(no|not|don t|dont|do not|never|nunca|ni|tampoco|but|pero)\b")
+
+
+def leads_with_yes(text: str) -> bool:
+    """A yes that then restates the wish: "yes still file the abandoned car report".
+
+    The first clause starts with a yes word and the message has an ``accept`` cue ("file the
+    … report", "mándela"); a "yes, but …" that changes something is not one.
+    """
+    form = matching_form(re.split(r"[.,;:!?¡¿\n]+", text.strip())[0] if text.strip() else "")
+    words = form.split()
+    if not words or words[0] not in form_words().yes:
+        return False
+    if _NEGATION.search(matching_form(text)):
+        return False  # "yes the car is gone, don't file it"
+    return has_cue("accept", text) and not has_cue("correction", text)
+
+
 def is_no(text: str) -> bool:
     """A plain no ("no", "nope", "nel")."""
     form = matching_form(text)

@@ -8,10 +8,17 @@ report intent and their probabilities are within ``margin`` of each other, this 
 decides: a message worded as a question (a question mark, or a question word first in any
 language pack) is answered (``ask_question``; the answer then offers the request); anything
 else is relabelled ``ask_or_report``, and the dialogue asks one short question with both
-options as buttons instead of guessing. The ranking is kept, so the action knows which report.
+options as buttons instead of guessing. The decision heads the ranking (so the
+``FallbackClassifier``'s ambiguity check does not undo it); the rest of the ranking is kept, so
+the action knows which report.
 
-Two more close calls are not real ambiguity and are settled here, before the
+Other close calls are not real ambiguity and are settled here, before the
 ``FallbackClassifier`` would call them "not understood":
+
+- a message that gives a street address (the ``address`` entity) is a report: between two
+  reports the likelier one is taken ("hay un hoyo grande enfrente de 1619 W Pico Blvd"; the
+  summary lets the resident correct it), and between a report and a question without a
+  question mark the report ("can i get a bulky item pickup at 3309 Wabash Ave");
 
 - a specific report just ahead of the generic ``report_problem`` ("hi i want to report
   graffiti": report_graffiti 0.43, report_problem 0.41) is the same wish: the specific one
@@ -34,7 +41,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.language import is_question
@@ -83,20 +90,38 @@ class AskOrReport(GraphComponent):
             if len(ranking) < 2:
                 continue
             first, second = ranking[0], ranking[1]
+            has_place = any(e.get("entity") == "address" for e in message.get(ENTITIES) or [])
             name = self._decide(str(message.get(TEXT) or ""), first["name"], second["name"],
-                                float(first["confidence"]) - float(second["confidence"]))
+                                float(first["confidence"]) - float(second["confidence"]),
+                                has_place)
             if name is not None:
                 confidence = min(1.0, float(first["confidence"]) + float(second["confidence"]))
                 message.set(INTENT, {"name": name, "confidence": confidence},
                             add_to_output=True)
+                # First in the ranking too: the FallbackClassifier's ambiguity check reads the
+                # ranking, and a settled close call is not ambiguous any more. The rest of the
+                # ranking stays (the actions read which report it was).
+                message.set(INTENT_RANKING_KEY, [
+                    {"name": name, "confidence": confidence},
+                    *(r for r in ranking if r["name"] != name),
+                ], add_to_output=True)
         return messages
 
-    def _decide(self, text: str, first: str, second: str, gap: float) -> str | None:
-        """The intent a close call between ``first`` and ``second`` means, or ``None``."""
+    def _decide(
+        self, text: str, first: str, second: str, gap: float, has_place: bool = False
+    ) -> str | None:
+        """The intent a close call between ``first`` and ``second`` means, or ``None``.
+
+        ``has_place``: the message gives a street address, which only a report needs.
+        """
         names = {first, second}
         reports = {n for n in names if n.startswith(self._prefix)}
         if second == GENERIC_REPORT and first in reports:
             return first  # the specific report, sure of itself with both probabilities
+        if has_place and second in reports and first in reports and first != GENERIC_REPORT:
+            # "hay un hoyo grande enfrente de 1619 W Pico Blvd": a report for sure (it gives
+            # the place), of the likelier kind; the summary lets the resident correct it.
+            return first
         marked = is_question(text, require_mark=True)
         # "is there a reward for catching dumpers? someone keeps dumping here": asked first.
         asks_first = "?" in text and is_question(text.split("?", 1)[0])
@@ -109,6 +134,11 @@ class AskOrReport(GraphComponent):
         report = next(iter(reports), None)
         if ASK not in names or report is None or report == GENERIC_REPORT or gap > self._margin:
             return None
+        if has_place and not marked:
+            # "can i get a bulky item pickup at 3309 Wabash Ave": a request worded as a
+            # question, with the address a report needs (no question mark: never a question
+            # such as "how much is a pickup at 3309 Wabash Ave?").
+            return report
         # Worded as a question ("¿cuánto cobran…?"): answer it; the answer offers the
         # request. Otherwise ask which one the resident means.
         return ASK if is_question(text) else AMBIGUOUS

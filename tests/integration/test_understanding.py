@@ -147,3 +147,37 @@ def test_a_short_question_mid_form_is_answered_about_the_request_in_progress(
     step = form_step(rasa_stack, sender)
     say(rasa_stack, sender, question, answer)
     assert form_step(rasa_stack, sender) == step
+
+
+@pytest.mark.parametrize(("opening", "skip", "yes", "filed"), [
+    ("there's an abandoned white van at 1200 W Temple St, flat tires", "skip",
+     "yes still file the van report", "request number"),
+    ("hay una camioneta blanca abandonada en el 1200 W Temple St, sin llantas", "saltar",
+     "sí, todavía mande el reporte de la camioneta", "número de solicitud"),
+])
+def test_a_yes_that_restates_the_report_files_it(
+    rasa_stack: Stack, opening: str, skip: str, yes: str, filed: str
+) -> None:
+    sender = new_sender()
+    say(rasa_stack, sender, opening)
+    for _ in range(4):
+        if form_step(rasa_stack, sender) == "confirm_request":
+            break
+        say(rasa_stack, sender, skip)
+    reply = say(rasa_stack, sender, yes, filed)
+    number = REQUEST_ID.search(reply)
+    assert number, reply
+    assert backend_request(rasa_stack, number.group())["service_code"] == "abandoned-vehicle"
+
+
+def test_a_type_change_that_names_the_old_type_too_keeps_the_new_items(
+    rasa_stack: Stack,
+) -> None:
+    sender = new_sender()
+    say(rasa_stack, sender, "graffiti behind the laundromat at Pico Blvd and Union Ave")
+    reply = say(rasa_stack, sender, "oops my mistake, they already painted over the graffiti. "
+                "now somebody dumped a pile of drywall and tires back there")
+    assert "What items" not in reply
+    slots = rasa_stack.tracker(sender)["slots"]
+    assert slots["service_code"] == "illegal-dumping"
+    assert "drywall" in str(slots["item_description"])
