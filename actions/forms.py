@@ -23,7 +23,6 @@ words, never one of the assistant's questions.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +33,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import language, latest_entity, plain_text
-from actions.knowledge import resident_question
+from actions.deps import get_retriever
+from actions.knowledge import find_answer, resident_question, say_answer
 from actions.location import read_location
 from actions.offers import (
     OFFER_SLOT,
@@ -42,6 +42,7 @@ from actions.offers import (
     offered_after,
     offered_message,
     service_for_intent,
+    type_named_in,
 )
 from actions.parsing import (
     after_cue,
@@ -59,8 +60,8 @@ from actions.parsing import (
     parse_count,
     says_yes,
 )
+from bot.language import is_question
 from bot.languages import ui_text
-from bot.text import matching_form
 from connectors.geo import Place, get_location_service
 from connectors.open311.catalog import get_catalog
 
@@ -183,21 +184,22 @@ def _uses(tracker: Tracker, slot: str) -> bool:
     return slot in attribute_slots(tracker.get_slot("service_code"))
 
 
-def _type_named_in(text: str, current: str | None) -> str | None:
-    """The one request type (other than ``current``) whose catalog keywords ``text`` uses."""
-    form = f" {matching_form(text)} "
-    hits = Counter(
-        service.service_code
-        for service in get_catalog().services
-        if service.service_code != current
-        for keywords in service.keywords.values()
-        for keyword in keywords
-        if f" {matching_form(keyword)} " in form
-    )
-    ranked = hits.most_common(2)
-    if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
-        return None
-    return ranked[0][0]
+async def _answered(
+    text: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+) -> bool:
+    """Answers ``text`` when it is a question ("is this free?") the knowledge base answers.
+
+    At a free-text step (description, contact) the NLU may not be sure the message is a
+    question, so the form would store it; a question mark and a confident answer (about the
+    request in progress, see :func:`actions.knowledge.find_answer`) say it is one.
+    """
+    if not is_question(text, require_mark=True):
+        return False
+    answer = await find_answer(get_retriever(), text, tracker, domain)
+    if answer is None:
+        return False
+    say_answer(dispatcher, tracker, domain, answer)
+    return True
 
 
 def _sure_place(found: object) -> bool:
@@ -235,7 +237,7 @@ def _new_type(turn: Turn, tracker: Tracker, domain: DomainDict) -> str | None:
     if has_cue("correction", turn.text):
         if other:
             return other
-        by_words = _type_named_in(after_cue("correction", turn.text) or "", current)
+        by_words = type_named_in(after_cue("correction", turn.text) or "", current)
         if by_words:
             return by_words
         return None if address_given or named == current else ""
@@ -244,7 +246,7 @@ def _new_type(turn: Turn, tracker: Tracker, domain: DomainDict) -> str | None:
     if has_cue("reconsider", turn.text) and not turn.answers("address"):
         # "actually people live in it, it's more of an encampment": a softer correction,
         # believed when the message names the other kind (the NLU's intent or its words).
-        softer = other or _type_named_in(turn.text, current)
+        softer = other or type_named_in(turn.text, current)
         if softer:
             return softer
     if other and turn.answers("confirm_request") and not is_yes(turn.text):
@@ -263,7 +265,7 @@ def _opening_type(turn: Turn, tracker: Tracker) -> dict[str, Any]:
     weak guess of another type, means the offered one — unless its words name another type.
     """
     current = tracker.get_slot("service_code")
-    named = _type_named_in(turn.text, None) if turn.text else None
+    named = type_named_in(turn.text, None) if turn.text else None
     offered = tracker.get_slot(OFFER_SLOT) if offer_is_fresh(tracker) else None
     unsure = not current or turn.confidence < TYPE_CHANGE_CONFIDENCE
     if named and not current:
@@ -736,6 +738,10 @@ class ValidateServiceRequestForm(FormValidationAction):
             is_skip(text) or tracker.latest_message.get("intent", {}).get("name") == "deny"
         ):
             return {"description": NO_DESCRIPTION}
+        if Turn.of(tracker).answers("description") and await _answered(
+            text, dispatcher, tracker, domain
+        ):
+            return {"description": None}  # a question, answered: the step is asked again
         if len(text) > MAX_DESCRIPTION_CHARS:
             dispatcher.utter_message(
                 response="utter_description_too_long", max_chars=MAX_DESCRIPTION_CHARS
@@ -755,6 +761,8 @@ class ValidateServiceRequestForm(FormValidationAction):
             return {"contact_info": ", ".join(found.values())}
         if not Turn.of(tracker).answers("contact_info"):
             return {"contact_info": tracker.get_slot("contact_info")}
+        if await _answered(text, dispatcher, tracker, domain):
+            return {"contact_info": None}  # a question, answered: the step is asked again
         if is_skip(text) or tracker.latest_message.get("intent", {}).get("name") == "deny":
             dispatcher.utter_message(response="utter_anonymous")
             return {"contact_info": ANONYMOUS}

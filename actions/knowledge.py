@@ -21,7 +21,13 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import language, latest_intent, plain_text, render
 from actions.deps import get_retriever
-from actions.offers import OFFER_SLOT, offer_service, service_for_intent, service_label
+from actions.offers import (
+    OFFER_SLOT,
+    offer_service,
+    service_for_intent,
+    service_label,
+    type_named_in,
+)
 
 TOPIC_SLOT = "last_topic"
 # A report intent this likely, in the ranking of a question, is worth offering afterwards.
@@ -70,9 +76,13 @@ def topics(tracker: Tracker, domain: DomainDict) -> list[tuple[str, str | None]]
     topic = conversation_topic(tracker)
     if topic:
         out.append((topic, conversation_service(tracker)))
-    named = reported_service(tracker, domain)
-    if named and named != conversation_service(tracker):
-        out.append((service_label(named, tracker), named))
+    known = {conversation_service(tracker)}
+    # the type the NLU suspects, then the one the words name ("un refri viejo": appliances)
+    for named in (reported_service(tracker, domain),
+                  type_named_in(resident_question(tracker), None)):
+        if named and named not in known:
+            out.append((service_label(named, tracker), named))
+            known.add(named)
     return out
 
 
@@ -93,6 +103,40 @@ def is_sms(tracker: Tracker) -> bool:
     """Whether the resident's latest message came in by SMS."""
     channel = tracker.get_latest_input_channel() or tracker.latest_message.get("input_channel")
     return channel == "sms"
+
+
+async def find_answer(
+    retriever: Any, question: str, tracker: Tracker, domain: DomainDict
+) -> Any | None:
+    """The answer to ``question``, else to it with what the conversation is about, or None."""
+    # Encoding the query is CPU-bound: keep the action server's event loop free.
+    answer = await asyncio.to_thread(retriever.answer, question, language(tracker))
+    for topic, service in topics(tracker, domain) if answer is None else []:
+        # A follow-up ("how long does that take?") is about what the conversation is about.
+        answer = await asyncio.to_thread(
+            retriever.answer, f"{question} {topic}", language(tracker), service
+        )
+        if answer is not None:
+            break
+    return answer
+
+
+def say_answer(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, answer: Any
+) -> None:
+    """Utters the answer with its source (the SMS form on SMS)."""
+    if answer.language not in (None, language(tracker)):
+        # No text in the resident's language: the English one, introduced in English.
+        dispatcher.utter_message(text=render(
+            domain, "utter_kb_answer", answer.language,
+            answer=answer.sms if is_sms(tracker) else answer.text, source_url=answer.source,
+        ))
+        return
+    dispatcher.utter_message(
+        response="utter_kb_answer",
+        answer=answer.sms if is_sms(tracker) else answer.text,
+        source_url=answer.source,
+    )
 
 
 class ActionAnswerQuestion(Action):
@@ -117,29 +161,10 @@ class ActionAnswerQuestion(Action):
     ) -> list[EventType]:
         """Utters the answer (or "not sure"), then offers a related request."""
         question = resident_question(tracker)
-        retriever = self._retriever or get_retriever()
-        # Encoding the query is CPU-bound: keep the action server's event loop free.
-        answer = await asyncio.to_thread(retriever.answer, question, language(tracker))
-        for topic, service in topics(tracker, domain) if answer is None else []:
-            # A follow-up ("how long does that take?") is about what the conversation is about.
-            answer = await asyncio.to_thread(
-                retriever.answer, f"{question} {topic}", language(tracker), service
-            )
-            if answer is not None:
-                break
+        answer = await find_answer(self._retriever or get_retriever(), question, tracker, domain)
         events: list[EventType] = [SlotSet(TOPIC_SLOT, answer.title)] if answer else []
-        if answer is not None and answer.language not in (None, language(tracker)):
-            # No text in the resident's language: the English one, introduced in English.
-            dispatcher.utter_message(text=render(
-                domain, "utter_kb_answer", answer.language,
-                answer=answer.sms if is_sms(tracker) else answer.text, source_url=answer.source,
-            ))
-        elif answer is not None:
-            dispatcher.utter_message(
-                response="utter_kb_answer",
-                answer=answer.sms if is_sms(tracker) else answer.text,
-                source_url=answer.source,
-            )
+        if answer is not None:
+            say_answer(dispatcher, tracker, domain, answer)
         elif latest_intent(tracker) == "nlu_fallback":
             dispatcher.utter_message(response="utter_clarify")
             return []

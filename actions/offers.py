@@ -9,6 +9,7 @@ a "no" (or anything else) lets it lapse. Nothing is ever started unasked.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -18,6 +19,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import language
 from actions.parsing import parse_count
+from bot.text import matching_form
 from connectors.open311.catalog import get_catalog
 
 OFFER_SLOT = "offered_service"
@@ -36,6 +38,23 @@ def service_for_intent(intent: str | None, domain: DomainDict) -> str | None:
             value = mapping.get("value")
             return str(value) if value and value not in ("other", "feedback") else None
     return None
+
+
+def type_named_in(text: str, current: str | None) -> str | None:
+    """The one request type (other than ``current``) whose catalog keywords ``text`` uses."""
+    form = f" {matching_form(text)} "
+    hits = Counter(
+        service.service_code
+        for service in get_catalog().services
+        if service.service_code != current
+        for keywords in service.keywords.values()
+        for keyword in keywords
+        if f" {matching_form(keyword)} " in form
+    )
+    ranked = hits.most_common(2)
+    if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
+        return None
+    return ranked[0][0]
 
 
 def service_label(code: str, tracker: Tracker) -> str:

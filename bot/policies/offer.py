@@ -7,8 +7,9 @@ such replies as whatever their words resemble (a bulky-item report, out of scope
 complaint), and the rules for those intents would start the wrong form or say "I can't help".
 The offer is the context that settles it: when the assistant's last turn made an offer, and
 the reply says yes or uses a pack's ``accept`` cue (and is neither a question, a "no", a
-cancellation nor an emergency), this policy predicts ``action_accept_offer``, which starts the
-offered request; the form then reads the rest of the message (the place, the details).
+cancellation nor an emergency) — or reports the very kind offered, as the NLU ranks it —
+this policy predicts ``action_accept_offer``, which starts the offered request; the form then
+reads the rest of the message (the place, the details).
 
 Rasa rules cannot see the words of a message, only its intent, hence a policy. Its priority is
 above the RulePolicy's and below the EmergencyPolicy's tie-break (it never predicts on a
@@ -38,6 +39,20 @@ ACCEPT_ACTION = "action_accept_offer"
 OFFER_SLOT = "offered_service"
 # Intents that mean something else than taking the offer up, whatever the words.
 OTHER_WISHES = frozenset({"deny", "cancel", "human_handoff", "check_request_status"})
+# A report intent this likely, of the offered kind, takes the offer up.
+REPORT_MIN_CONFIDENCE = 0.3
+
+
+def intent_service(domain: Domain, intent: str) -> str | None:
+    """The request type a report intent names (the domain's ``service_code`` mappings)."""
+    for slot in domain.slots:
+        if slot.name != "service_code":
+            continue
+        for mapping in slot.mappings:
+            if mapping.get("type") == "from_intent" and mapping.get("intent") == intent:
+                value = mapping.get("value")
+                return str(value) if value else None
+    return None
 
 
 def offer_pending(tracker: DialogueStateTracker) -> bool:
@@ -97,6 +112,25 @@ class OfferPolicy(FixedPolicy):
         intent = (message.intent or {}).get("name")
         if has_danger(tracker) or intent in OTHER_WISHES:
             return self._prediction(self._default_predictions(domain))
-        if not takes_offer_up(message.text or ""):
+        text = message.text or ""
+        if not (takes_offer_up(text) or self._reports_the_offer(tracker, domain, text)):
             return self._prediction(self._default_predictions(domain))
         return self._prediction(confidence_scores_for(ACCEPT_ACTION, 1.0, domain))
+
+    @staticmethod
+    def _reports_the_offer(tracker: DialogueStateTracker, domain: Domain, text: str) -> bool:
+        """A report of the very kind offered, even when the NLU could not tell it from a question.
+
+        "ok pues aunque sea q tapen el bache", after a pothole offer.
+        """
+        if not text or text.startswith("/") or is_question(text) or is_no(text) or has_cue(
+            "cancel", text
+        ):
+            return False
+        offered = tracker.get_slot(OFFER_SLOT)
+        ranking = (tracker.latest_message.parse_data or {}).get("intent_ranking") or []
+        return bool(offered) and any(
+            float(ranked.get("confidence") or 0.0) >= REPORT_MIN_CONFIDENCE
+            and intent_service(domain, str(ranked.get("name"))) == offered
+            for ranked in ranking[:3]
+        )

@@ -136,6 +136,8 @@ def test_an_offer_taken_up_in_spanish_slang_opens_the_offered_type(rasa_stack: S
 
 
 @pytest.mark.parametrize(("opening", "question", "answer"), [
+    ("I need a pickup for an old sofa at 1200 W Temple St. It's by the gate, next to the "
+     "trash bins", "is this free?", "free"),
     ("ocupo que recojan un sofá viejo en el 1200 W Temple St", "oiga y eso cobran o es gratis?",
      "gratis"),
 ])
