@@ -112,3 +112,17 @@ def test_by_sms_the_reply_starts_with_911_in_both_languages(rasa_stack: Stack) -
     spanish = phone.text("ayuda se quema mi casa")
     assert spanish[0].startswith("Llame al 911")
     assert any("¿Dónde está?" in text or "Dónde" in text for text in spanish[1:])
+
+
+@pytest.mark.parametrize(
+    "place",
+    ["en la Alvarado y la Sexta", "es en la esquina de Vermont y Slauson",
+     "está en la barda de la tienda en la Pico y Union", "ahí mero en la Soto con la Cesar Chavez"],
+)
+def test_a_place_given_in_spanish_mid_form_is_not_taken_for_danger(
+    rasa_stack: Stack, place: str
+) -> None:
+    sender = new_sender()
+    first_and_all(rasa_stack, sender, "hay un sillón tirado en la banqueta")
+    first, everything = first_and_all(rasa_stack, sender, place)
+    assert "911" not in everything
