@@ -118,6 +118,13 @@ async def find_answer(
         )
         if answer is not None:
             break
+    if answer is not None and answer.title == tracker.get_slot(TOPIC_SLOT):
+        # The very answer just given: "¿y cuánto cuesta?" after it asks something else.
+        other = await asyncio.to_thread(
+            retriever.answer, f"{question} {answer.title}", language(tracker),
+            conversation_service(tracker), answer.article_id,
+        )
+        answer = other or answer
     return answer
 
 

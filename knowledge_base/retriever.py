@@ -387,7 +387,9 @@ class Retriever:
         model = self._calibration.get("confidence", {}).get(supported(language), {})
         return float(model.get("threshold", DEFAULT_THRESHOLD))
 
-    def answer(self, query: str, language: str, context: str | None = None) -> Answer | None:
+    def answer(
+        self, query: str, language: str, context: str | None = None, exclude: str | None = None
+    ) -> Answer | None:
         """The best passage in ``language`` when confident enough, else ``None``.
 
         An article not written in ``language`` answers with its default-language text.
@@ -401,8 +403,9 @@ class Retriever:
                 at :data:`CONTEXT_RELAX` of the threshold. "is it free?" in the middle of a
                 bulky-item request is a question about bulky items, and the conversation
                 already says so; an article about anything else still needs full confidence.
+            exclude: An article id not to answer with (the one just given, for a follow-up).
         """
-        hits = self.search(query, k=1, language=language)
+        hits = [h for h in self.search(query, k=2, language=language) if h.article_id != exclude]
         if not hits:
             return None
         confidence = self.confidence(hits[0])

@@ -183,3 +183,13 @@ def test_a_type_change_that_names_the_old_type_too_keeps_the_new_items(
     slots = rasa_stack.tracker(sender)["slots"]
     assert slots["service_code"] == "illegal-dumping"
     assert "drywall" in str(slots["item_description"])
+
+
+def test_a_follow_up_question_is_not_answered_with_the_answer_just_given(
+    rasa_stack: Stack,
+) -> None:
+    sender = new_sender()
+    first = say(rasa_stack, sender, "can i use my consular id to get a library card?")
+    second = say(rasa_stack, sender, "and how much does the card cost?")
+    assert second.split("\n")[0] != first.split("\n")[0]
+    assert "free" in second.lower()

@@ -28,7 +28,10 @@ class FakeRetriever:
         self._answer = answer
         self.asked: list[tuple[str, str]] = []
 
-    def answer(self, question: str, language: str, context: str | None = None) -> Answer | None:
+    def answer(
+        self, question: str, language: str, context: str | None = None,
+        exclude: str | None = None,
+    ) -> Answer | None:
         self.asked.append((question, language))
         return self._answer
 
