@@ -17,11 +17,13 @@ from __future__ import annotations
 import csv
 import gzip
 import random
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "connectors/geo/data"
 SEED = 311
+_ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)\b.*$", re.IGNORECASE)
 COUNT = {"es": 240, "en": 120}
 # {a}/{b}: the two streets of an intersection; {address}: a house number and street.
 TEMPLATES = {
@@ -72,6 +74,8 @@ def examples(language: str, rng: random.Random) -> list[str]:
         a, b = rng.choice(corners)
         if rng.random() < 0.5:  # residents often leave the suffix off: "la Alvarado y Figueroa"
             a, b = a.rsplit(" ", 1)[0] if " " in a else a, b.rsplit(" ", 1)[0] if " " in b else b
+        if language == "es":  # "la 6 y San Pedro": a numbered street by its number
+            a, b = (_ORDINAL.sub(r"\1", name) if rng.random() < 0.6 else name for name in (a, b))
         text = rng.choice(TEMPLATES[language]).format(a=a, b=b, address=rng.choice(addresses))
         out[text.lower() if rng.random() < 0.4 else text] = None
     return list(out)
