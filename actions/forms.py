@@ -414,7 +414,13 @@ class ValidateServiceRequestForm(FormValidationAction):
             return {}
         # Opening with an address the slot mapping left out (the NLU read the message as a
         # question: "ah ok entonces q vengan por ella, 2815 Wabash Ave"): read it here.
-        correcting = turn.answers("confirm_request") and not says_yes(turn.text)
+        # At the summary any sure new place corrects it; at another step (not the address
+        # question itself) one said as a correction: "sorry my bad its pico and fairfax".
+        correcting = (turn.answers("confirm_request") and not says_yes(turn.text)) or (
+            not turn.opening and not turn.answers("address")
+            and bool(tracker.get_slot("address"))
+            and (has_cue("reconsider", turn.text) or has_cue("correction", turn.text))
+        )
         if not (turn.opening and not tracker.get_slot("address")) and not correcting:
             return {}
         found = get_location_service().resolve(turn.text)
@@ -742,6 +748,8 @@ class ValidateServiceRequestForm(FormValidationAction):
             text, dispatcher, tracker, domain
         ):
             return {"description": None}  # a question, answered: the step is asked again
+        if Turn.of(tracker).answers("description") and "address" in changed_this_turn(tracker):
+            return {"description": None}  # "sorry, it's at Pico and Fairfax": not a description
         if len(text) > MAX_DESCRIPTION_CHARS:
             dispatcher.utter_message(
                 response="utter_description_too_long", max_chars=MAX_DESCRIPTION_CHARS

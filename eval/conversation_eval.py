@@ -48,7 +48,8 @@ from connectors.sms.signature import compute_twilio_signature
 ROOT = Path(__file__).resolve().parent.parent
 # Each part is the union of its writers' files (the files' headers say who wrote what).
 PARTS = {"dev": [ROOT / "eval/data/conversations_dev.yml",
-                 ROOT / "eval/data/conversations_dev2.yml"],
+                 ROOT / "eval/data/conversations_dev2.yml",
+                 ROOT / "eval/data/conversations_dev3.yml"],
          "sealed": [ROOT / "eval/data/conversations_sealed.yml",
                     ROOT / "eval/data/conversations_sealed2.yml"]}
 TARGET_PASS_RATE = 0.95

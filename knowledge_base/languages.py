@@ -9,6 +9,9 @@ it. Nothing in ``knowledge_base/`` or ``eval/`` branches on a language code.
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
 from bot.languages import codes, default_language, get_pack, load_packs
 from bot.languages import supported as _supported
 
@@ -50,6 +53,22 @@ def supported(language: str | None) -> str:
 def encoder(language: str) -> str:
     """How the sentence encoder reads ``language``: ``"direct"`` or ``"gloss"``."""
     return str(get_pack(language).section("retrieval").get("encoder") or "gloss")
+
+
+def answer_kinds(language: str) -> list[tuple[re.Pattern[str], re.Pattern[str]]]:
+    """What a question asks for and how an answer shows it (a pack's ``retrieval.asks``).
+
+    Each kind (cost, days, time of day) pairs a pattern for the question ("¿cuánto cobran?")
+    with one for an answer that gives it ("$", "gratis"), both over folded text.
+    """
+    return _answer_kinds(supported(language))
+
+
+@cache
+def _answer_kinds(language: str) -> list[tuple[re.Pattern[str], re.Pattern[str]]]:
+    asks = get_pack(language).section("retrieval").get("asks") or {}
+    return [(re.compile(str(kind["question"])), re.compile(str(kind["answer"])))
+            for kind in asks.values()]
 
 
 def direct_language() -> str:

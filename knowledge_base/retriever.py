@@ -42,6 +42,7 @@ from knowledge_base.articles import ARTICLES_DIR, Article, load_articles
 from knowledge_base.bm25 import BM25
 from knowledge_base.index import INDEX_DIR, classifiers, embed, gloss_space, spaces
 from knowledge_base.languages import (
+    answer_kinds,
     default_language,
     direct_language,
     encoder,
@@ -66,6 +67,10 @@ DEFAULT_THRESHOLD = 0.5
 # "oye y esto es gratis o cobran?" with the type's name appended scored 0.33-0.36 (Spanish
 # threshold 0.43), off-topic messages with it appended ("quien gano el partido?") at most 0.27.
 CONTEXT_RELAX = 0.75
+# Hits considered for an answer, and how far below the best one's fused score a hit may be
+# and still be preferred for giving what the question asks for (a price, days, hours).
+ANSWER_CANDIDATES = 3
+KIND_MARGIN = 0.15
 DIRECT_VIEWS: tuple[str, ...] = ("dense", "classifier", "bm25", "chars")
 GLOSS_VIEWS: tuple[str, ...] = (
     "bm25", "chars", "gloss_dense", "gloss_classifier", "gloss_bm25", "concept_bm25"
@@ -361,6 +366,36 @@ class Retriever:
         scores = self.view_scores(query, lang, tuple(dict.fromkeys(weighted + evidence)))
         return self.hits(self.fuse(scores, lang), scores, lang, k)
 
+    def _confident(self, hit: Hit, context: str | None) -> bool:
+        """Whether ``hit`` may answer: its confidence reaches the (context-relaxed) threshold."""
+        threshold = self.threshold(hit.language)
+        if context and self.articles[hit.article_id].offers == context:
+            threshold *= CONTEXT_RELAX
+        return self.confidence(hit) >= threshold
+
+    def _asked_for(self, query: str, language: str, hits: list[Hit]) -> Hit:
+        """The hit that gives what the question asks for, else the best (confident) one.
+
+        "how much does it cost?" wants a price or "free", "which days?" weekdays, "what time?"
+        hours (the pack's ``retrieval.asks``): among the hits within :data:`KIND_MARGIN` of the
+        best one's fused score, the first whose text shows it answers. "Yes. LA Sanitation
+        offers bulky pickup to apartments …" does not answer "is it free?".
+        """
+        best = hits[0]
+        folded = fold(query)
+        for question, shows in answer_kinds(language):
+            if not question.search(folded):
+                continue
+            for hit in hits:
+                if best.score - hit.score > KIND_MARGIN:
+                    break
+                text = self.articles[hit.article_id].in_language(
+                    supported(language) if self.articles[hit.article_id].written_in(
+                        supported(language)) else default_language())
+                if shows.search(fold(f"{text.title} {text.body}")):
+                    return hit
+        return best
+
     # ------------------------------------------------------------ confidence
 
     @staticmethod
@@ -405,16 +440,13 @@ class Retriever:
                 already says so; an article about anything else still needs full confidence.
             exclude: An article id not to answer with (the one just given, for a follow-up).
         """
-        hits = [h for h in self.search(query, k=2, language=language) if h.article_id != exclude]
-        if not hits:
+        hits = [h for h in self.search(query, k=ANSWER_CANDIDATES, language=language)
+                if h.article_id != exclude]
+        if not hits or not self._confident(hits[0], context):
             return None
         confidence = self.confidence(hits[0])
-        article = self.articles[hits[0].article_id]
-        threshold = self.threshold(hits[0].language)
-        if context and article.offers == context:
-            threshold *= CONTEXT_RELAX
-        if confidence < threshold:
-            return None
+        hit = self._asked_for(query, language, hits)
+        article = self.articles[hit.article_id]
         language = supported(language)
         if not article.written_in(language):
             language = default_language()

@@ -50,6 +50,8 @@ ASK = "ask_question"
 AMBIGUOUS = "ask_or_report"
 GENERIC_REPORT = "report_problem"
 VAGUE = frozenset({"give_feedback", "inform"})
+YES_NO = frozenset({"affirm", "deny"})
+MIN_WORDS = 3  # "no?" alone stays a no
 
 
 @DefaultV1Recipe.register(
@@ -123,6 +125,8 @@ class AskOrReport(GraphComponent):
             # the place), of the likelier kind; the summary lets the resident correct it.
             return first
         marked = is_question(text, require_mark=True)
+        if marked and first in YES_NO and second == ASK and len(text.split()) >= MIN_WORDS:
+            return ASK  # "y si no está operado?": a follow-up question, not a "no"
         # "is there a reward for catching dumpers? someone keeps dumping here": asked first.
         asks_first = "?" in text and is_question(text.split("?", 1)[0])
         if second == ASK and marked and (
