@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -37,7 +37,9 @@ from actions.deps import get_retriever
 from actions.knowledge import find_answer, resident_question, say_answer
 from actions.location import read_location
 from actions.offers import (
+    MULTIPLE_LIGHTS,
     OFFER_SLOT,
+    SINGLE_LIGHT,
     offer_is_fresh,
     offered_after,
     offered_message,
@@ -66,7 +68,6 @@ from connectors.geo import Place, get_location_service
 from connectors.open311.catalog import get_catalog
 
 MAX_DESCRIPTION_CHARS = 1000
-SINGLE_LIGHT, MULTIPLE_LIGHTS = "single-streetlight", "multiple-streetlight"
 # Set while the form reads a message a second time for the new type's questions: the type
 # does not change again ("sorry i mixed it up, the graffiti … a pile of drywall someone
 # dumped" names graffiti too).
@@ -202,7 +203,7 @@ async def _answered(
     return True
 
 
-def _sure_place(found: object) -> bool:
+def _sure_place(found: object) -> TypeGuard[Place]:
     """Whether a location reading is a place sure enough to fill the address unasked."""
     return isinstance(found, Place) and found.confidence >= OPENING_PLACE_CONFIDENCE and (
         found.kind in ("address", "intersection", "landmark")
@@ -433,11 +434,11 @@ class ValidateServiceRequestForm(FormValidationAction):
                 "entities") or [] if e.get("entity") == "address" and e.get("value")]
             for candidate in [*spotted, str(earlier.get("text") or "")]:
                 before = get_location_service().resolve(str(candidate))
-                if _sure_place(before) and isinstance(before, Place) and before.in_city:
+                if _sure_place(before) and before.in_city:
                     return {"address": str(candidate)}
         if correcting:
-            moved = _sure_place(found) and isinstance(found, Place) and (
-                found.short not in str(tracker.get_slot("address") or "")
+            moved = _sure_place(found) and found.short not in str(
+                tracker.get_slot("address") or ""
             )
             return {"address": turn.text} if moved else {}
         if not isinstance(found, Place):
@@ -740,15 +741,14 @@ class ValidateServiceRequestForm(FormValidationAction):
         if value is None:
             return {"description": None}
         text = plain_text(value)
-        if Turn.of(tracker).answers("description") and (
+        answering = Turn.of(tracker).answers("description")
+        if answering and (
             is_skip(text) or tracker.latest_message.get("intent", {}).get("name") == "deny"
         ):
             return {"description": NO_DESCRIPTION}
-        if Turn.of(tracker).answers("description") and await _answered(
-            text, dispatcher, tracker, domain
-        ):
+        if answering and await _answered(text, dispatcher, tracker, domain):
             return {"description": None}  # a question, answered: the step is asked again
-        if Turn.of(tracker).answers("description") and "address" in changed_this_turn(tracker):
+        if answering and "address" in changed_this_turn(tracker):
             return {"description": None}  # "sorry, it's at Pico and Fairfax": not a description
         if len(text) > MAX_DESCRIPTION_CHARS:
             dispatcher.utter_message(

@@ -18,26 +18,21 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import language
+from actions.mappings import service_in_mappings
 from actions.parsing import parse_count
 from bot.text import matching_form
 from connectors.open311.catalog import get_catalog
 
 OFFER_SLOT = "offered_service"
 FORM = "service_request_form"
-STREETLIGHT_TYPES = ("single-streetlight", "multiple-streetlight")
+SINGLE_LIGHT, MULTIPLE_LIGHTS = "single-streetlight", "multiple-streetlight"
 MAX_LIGHTS_SAID = 50
 
 
 def service_for_intent(intent: str | None, domain: DomainDict) -> str | None:
     """The service code a report intent names, read from the domain's slot mappings."""
-    if not intent:
-        return None
     mappings = (domain.get("slots", {}).get("service_code") or {}).get("mappings") or []
-    for mapping in mappings:
-        if mapping.get("type") == "from_intent" and mapping.get("intent") == intent:
-            value = mapping.get("value")
-            return str(value) if value and value not in ("other", "feedback") else None
-    return None
+    return service_in_mappings(intent, mappings)
 
 
 def type_named_in(text: str, current: str | None) -> str | None:
@@ -68,12 +63,12 @@ def fitting_type(code: str, text: str) -> str:
 
     "the one on my block" → one light, "there's 3 out" → several; other types are unchanged.
     """
-    if code not in STREETLIGHT_TYPES:
+    if code not in (SINGLE_LIGHT, MULTIPLE_LIGHTS):
         return code
     count = parse_count(text)
     if count is None or count > MAX_LIGHTS_SAID:
         return code  # no count, or a house number
-    return STREETLIGHT_TYPES[1] if count >= 2 else STREETLIGHT_TYPES[0]
+    return MULTIPLE_LIGHTS if count >= 2 else SINGLE_LIGHT
 
 
 def offer_service(

@@ -155,6 +155,12 @@ def zscores(scores: np.ndarray) -> np.ndarray:
     return result
 
 
+def answer_language(article: Article, language: str) -> str:
+    """The language an article answers in: ``language`` if written in it, else the default."""
+    language = supported(language)
+    return language if article.written_in(language) else default_language()
+
+
 class Retriever:
     """Finds the article that answers a resident's question, in any pack's language."""
 
@@ -390,8 +396,8 @@ class Retriever:
                 if best.score - hit.score > KIND_MARGIN:
                     break
                 text = self.articles[hit.article_id].in_language(
-                    supported(language) if self.articles[hit.article_id].written_in(
-                        supported(language)) else default_language())
+                    answer_language(self.articles[hit.article_id], language)
+                )
                 if shows.search(fold(f"{text.title} {text.body}")):
                     return hit
         return best
@@ -447,9 +453,7 @@ class Retriever:
         confidence = self.confidence(hits[0])
         hit = self._asked_for(query, language, hits)
         article = self.articles[hit.article_id]
-        language = supported(language)
-        if not article.written_in(language):
-            language = default_language()
+        language = answer_language(article, language)
         text = article.in_language(language)
         return Answer(
             article_id=article.id,

@@ -30,6 +30,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from actions.mappings import service_in_mappings
 from actions.parsing import has_cue, is_no, is_yes
 from bot.language import is_question
 from bot.policies.base import FixedPolicy
@@ -45,14 +46,8 @@ REPORT_MIN_CONFIDENCE = 0.3
 
 def intent_service(domain: Domain, intent: str) -> str | None:
     """The request type a report intent names (the domain's ``service_code`` mappings)."""
-    for slot in domain.slots:
-        if slot.name != "service_code":
-            continue
-        for mapping in slot.mappings:
-            if mapping.get("type") == "from_intent" and mapping.get("intent") == intent:
-                value = mapping.get("value")
-                return str(value) if value else None
-    return None
+    slot = next((slot for slot in domain.slots if slot.name == "service_code"), None)
+    return service_in_mappings(intent, slot.mappings) if slot else None
 
 
 def offer_pending(tracker: DialogueStateTracker) -> bool:

@@ -195,13 +195,7 @@ def test_a_follow_up_question_is_not_answered_with_the_answer_just_given(
     assert "free" in second.lower()
 
 
-@pytest.mark.parametrize(("question", "follow_up", "wanted"), [
-    ("¿también recogen muebles grandes en edificios de apartamentos?", "¿y hay que pagar algo?",
-     "gratis"),
-])
-def test_a_cost_question_gets_the_passage_that_gives_the_cost(
-    rasa_stack: Stack, question: str, follow_up: str, wanted: str
-) -> None:
+def test_a_cost_question_gets_the_passage_that_gives_the_cost(rasa_stack: Stack) -> None:
     sender = new_sender()
-    say(rasa_stack, sender, question)
-    say(rasa_stack, sender, follow_up, wanted)
+    say(rasa_stack, sender, "¿también recogen muebles grandes en edificios de apartamentos?")
+    say(rasa_stack, sender, "¿y hay que pagar algo?", "gratis")
