@@ -7,7 +7,10 @@ it to Rasa inside the process: the command line stays ``python -m bot.rasa_run <
 Usage: ``python -m bot.rasa_run --enable-api --model models --endpoints ... --port 5005``
 (every argument of ``rasa run`` except ``--auth-token``).
 
-It also installs the action-response validator compiled once (:mod:`bot.action_validation`).
+Before Rasa starts it also installs the action-response validator compiled once
+(:mod:`bot.action_validation`), bounds each custom-action call to ``ACTION_TIMEOUT_SECONDS``
+(:mod:`bot.action_timeout`) and, for a PostgreSQL tracker store, creates its tables under an
+advisory lock so replicas can start together on an empty database (:mod:`bot.tracker_schema`).
 """
 
 from __future__ import annotations
@@ -35,9 +38,11 @@ def main() -> None:
     sys.argv = rasa_argv(sys.argv[1:], os.environ.get("RASA_AUTH_TOKEN", ""))
     from rasa.__main__ import main as rasa_main
 
-    from bot.action_validation import install
+    from bot import action_timeout, action_validation, tracker_schema
 
-    install()
+    action_validation.install()
+    action_timeout.install()
+    tracker_schema.prepare(tracker_schema.endpoints_file(sys.argv))
 
     rasa_main()
 

@@ -331,16 +331,13 @@ def start_cluster(
                 service.start()
                 if service.name == "redis":
                     _wait_tcp(ports["redis"], 10)
-            # The first replica creates the tracker store's tables on the fresh database (two
-            # creating them at once collide in PostgreSQL's catalogue); the others then load
-            # their model side by side with it.
-            for index, service in enumerate(rasa_services):
+            # Every replica starts at once, also on a fresh database: bot.tracker_schema
+            # creates the tracker store's tables under an advisory lock.
+            for service in rasa_services:
                 cluster.services[service.name] = service
                 service.health_url, url = "", service.health_url
                 service.start()
                 service.health_url = url
-                if index == 0:
-                    _wait_replica(service, model=False)
             for service in rasa_services:
                 _wait_replica(service)
             yield cluster
@@ -349,18 +346,15 @@ def start_cluster(
                 service.stop()
 
 
-def _wait_replica(service: Service, model: bool = True) -> None:
-    """Wait until a Rasa replica has loaded its model.
-
-    ``model=False``: until it answers HTTP at all (its tracker store is set up by then).
-    """
+def _wait_replica(service: Service) -> None:
+    """Wait until a Rasa replica has loaded its model."""
     deadline = time.monotonic() + service.startup_timeout
     while time.monotonic() < deadline:
         if service.process is not None and service.process.poll() is not None:
             raise RuntimeError(f"{service.name} exited with {service.process.returncode}")
         try:
             reply = httpx.get(service.health_url, timeout=3)
-            if not model or "model_file" in reply.text:
+            if "model_file" in reply.text:
                 return
         except httpx.HTTPError:
             pass
