@@ -20,7 +20,9 @@ resident's SMS -> provider -> webhook -> :meth:`SMSWebhookHandler.handle`:
    a typed "/intent" loses its slash (residents cannot inject intents or entities);
 7. the assistant is asked (the ``bot`` callable, which the channel binds to Rasa), for at most
    ``turn_timeout`` seconds (Twilio gives up on a webhook after 15 s): a slower turn goes on
-   in the background and the resident is asked to text again in a minute;
+   in the background and the resident is asked to text again in a minute. The same message
+   texted again (on any replica: the store is shared) gets that turn's answer, waiting for it
+   if needed, instead of being read as the next answer; a different message drops it;
 8. its messages become SMS: typographic characters made GSM-7 (as Twilio's Smart Encoding
    does), buttons as numbered options, each SMS at most three segments;
 9. the answer is TwiML (or sent by REST, with an empty TwiML answer).
@@ -36,8 +38,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot.languages import codes, default_language
+from bot.text import matching_form
 from connectors.ratelimit import RateLimiter
-from connectors.sms.errors import SMSRequestError, SMSSendError
+from connectors.sms.errors import SMSRequestError, SMSSendError, SMSStoreError
 from connectors.sms.gateway import HTTPReply, InboundSMS, SMSGateway
 from connectors.sms.keywords import Action, Keyword, classify, is_twilio_default
 from connectors.sms.messages import bilingual, message
@@ -49,7 +52,7 @@ from connectors.sms.options import (
     render_options,
 )
 from connectors.sms.segments import fit_sms, smart_encode, split_for_sms
-from connectors.sms.store import SMSStore, StoredReply
+from connectors.sms.store import LateTurn, SMSStore, StoredReply
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +61,9 @@ MEDIA_ONLY_TEXT = "/share_photo"
 MAX_BODY_BYTES = 256 * 1024
 MAX_TEXT_CHARS = 1600  # Twilio's limit for one message body
 DEFAULT_RATE_LIMIT = "10/minute;60/hour"
+# A slow turn still unfinished after this long ran on a replica that died (every action call
+# gives up after ACTION_TIMEOUT_SECONDS, and the conversation lock's lease after 6 s).
+LATE_STALE = 60.0
 _OPT_OUT_TYPES = {"STOP": Action.OPT_OUT, "START": Action.OPT_IN, "HELP": Action.HELP}
 
 
@@ -118,6 +124,7 @@ class SMSWebhookHandler:
         options_max_age: seconds a numbered-options list stays valid.
         duplicate_wait: seconds a repeated delivery waits for the first one to finish.
         turn_timeout: seconds the assistant may take for one message.
+        late_max_age: seconds a slow turn's answer is kept for the resent message.
         limiter: counts messages per phone number; None: no limit.
         rate_limit: the ``limits`` rules per phone number.
     """
@@ -133,6 +140,7 @@ class SMSWebhookHandler:
         options_max_age: float = 3600.0,
         duplicate_wait: float = 14.0,
         turn_timeout: float = 12.0,
+        late_max_age: float = 600.0,
         limiter: RateLimiter | None = None,
         rate_limit: str = DEFAULT_RATE_LIMIT,
     ):
@@ -146,6 +154,7 @@ class SMSWebhookHandler:
         self.options_max_age = options_max_age
         self.duplicate_wait = duplicate_wait
         self.turn_timeout = turn_timeout
+        self.late_max_age = late_max_age
         self.limiter = limiter
         self.rate_limit = rate_limit
         self._late: set[asyncio.Future[Any]] = set()
@@ -238,6 +247,13 @@ class SMSWebhookHandler:
         text = inbound.body.strip()
         if len(text) > MAX_TEXT_CHARS:
             return await self._say(sender, [bilingual("too_long")])
+        late = self.store.late_turn(sender, self.late_max_age) if text else None
+        if late is not None and not late.done and time.time() - late.started_at > LATE_STALE:
+            late = None  # its replica died mid-turn: the message is processed as a new one
+        if late is not None:
+            if matching_form(late.message) == matching_form(text):
+                return await self._late_answer(sender, late)
+            self.store.drop_late(sender)  # the resident moved on
         options = [
             Option(title, payload)
             for title, payload in self.store.load_options(sender, self.options_max_age)
@@ -260,8 +276,12 @@ class SMSWebhookHandler:
             # The turn goes on (cancelling it mid-action could half-file a request); its
             # reply is dropped and the resident texts again.
             logger.warning("sms.bot.slow", extra={"sender": _masked(sender)})
+            self.store.start_late(sender, inbound.body.strip())
             self._late.add(turn)
             turn.add_done_callback(self._forget_late)
+            turn.add_done_callback(
+                lambda done: self._keep_late_answer(sender, inbound.body.strip(), done)
+            )
             return await self._say(sender, [bilingual("slow")])
         except Exception:
             logger.exception("sms.bot.failed", extra={"sender": _masked(sender)})
@@ -273,6 +293,42 @@ class SMSWebhookHandler:
             return await self._say(sender, [bilingual("unavailable")])
         self.store.save_options(sender, [(option.title, option.payload) for option in options])
         return await self._say(sender, texts)
+
+    def _keep_late_answer(self, sender: str, text: str, turn: asyncio.Future[Any]) -> None:
+        """Stores the SMS of a turn that outlasted the budget, for the resent message."""
+        texts: list[str] = []
+        options: list[Option] = []
+        if not turn.cancelled() and turn.exception() is None:
+            texts, options = self._render(turn.result())
+        try:
+            self.store.finish_late(sender, text, texts,
+                                   [(option.title, option.payload) for option in options])
+        except SMSStoreError:
+            logger.exception("sms.late.store_failed", extra={"sender": _masked(sender)})
+
+    async def _late_answer(self, sender: str, late: LateTurn) -> HTTPReply:
+        """The answer of a slow turn, to the resident who texted the same message again.
+
+        Waits up to ``turn_timeout`` for the turn to finish (it may run on another replica);
+        still running: "taking longer" again. A turn that finished without a reply (it failed)
+        gets the "something went wrong" reply. (A turn still unfinished after ``LATE_STALE``
+        seconds belonged to a replica that died: the caller processes the message anew.)
+        """
+        deadline = time.monotonic() + self.turn_timeout
+        while not late.done and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+            found = self.store.late_turn(sender, self.late_max_age)
+            if found is None:
+                break
+            late = found
+        if not late.done:
+            return await self._say(sender, [bilingual("slow")])
+        self.store.drop_late(sender)
+        logger.info("sms.late.answered", extra={"sender": _masked(sender)})
+        if not late.texts:
+            return await self._say(sender, [bilingual("unavailable")])
+        self.store.save_options(sender, late.options)
+        return await self._say(sender, late.texts)
 
     def _forget_late(self, turn: asyncio.Future[Any]) -> None:
         self._late.discard(turn)

@@ -13,6 +13,9 @@ and a message delivered twice to two replicas is processed once.
   wins), processes it and stores the HTTP reply; any later delivery of that id gets the stored
   reply.
 * ``options``: the numbered choices last sent to each number, so "2" can be mapped back.
+* ``late_turns``: per number, the message whose turn outlasted the channel's budget (the
+  resident was told "taking longer, text again") and, once it finished, the SMS it produced,
+  so that the resent message gets that answer instead of being read as the next one.
 
 Every call is one short transaction, so one :class:`SMSStore` may be shared by all requests.
 """
@@ -54,8 +57,27 @@ CREATE TABLE IF NOT EXISTS options (
     phone TEXT PRIMARY KEY,
     options TEXT NOT NULL,
     saved_at DOUBLE PRECISION NOT NULL
+);
+CREATE TABLE IF NOT EXISTS late_turns (
+    phone TEXT PRIMARY KEY,
+    message TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('processing', 'done')),
+    started_at DOUBLE PRECISION NOT NULL,
+    texts TEXT,
+    options TEXT
 )
 """
+
+
+@dataclass(frozen=True)
+class LateTurn:
+    """A turn that outlasted the SMS budget: the message, and its SMS once it finished."""
+
+    message: str
+    done: bool
+    started_at: float
+    texts: list[str]
+    options: list[tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -272,3 +294,70 @@ class SMSStore:
         if not rows or (max_age is not None and time.time() - float(rows[0]["saved_at"]) > max_age):
             return []
         return [(str(title), str(payload)) for title, payload in json.loads(rows[0]["options"])]
+
+    # -- turns that outlasted the budget ---------------------------------------------------
+
+    def start_late(self, phone: str, message: str) -> None:
+        """Record that the turn of ``message`` goes on after the resident was told to wait.
+
+        Args:
+            phone: the number.
+            message: the text the assistant is still working on.
+        """
+        self._execute(
+            "INSERT INTO late_turns (phone, message, state, started_at)"
+            " VALUES (:phone, :message, 'processing', :now)"
+            " ON CONFLICT (phone) DO UPDATE SET message = excluded.message, state = 'processing',"
+            " started_at = excluded.started_at, texts = NULL, options = NULL",
+            {"phone": phone, "message": message, "now": time.time()},
+        )
+
+    def finish_late(self, phone: str, message: str, texts: Sequence[str],
+                    options: Sequence[tuple[str, str]]) -> None:
+        """Keep the SMS a late turn produced (empty when it failed) for the resent message.
+
+        Args:
+            phone: the number.
+            message: the message of the turn (a newer late turn of the number is left alone).
+            texts: the SMS bodies.
+            options: the numbered options among them.
+        """
+        self._execute(
+            "UPDATE late_turns SET state = 'done', texts = :texts, options = :options"
+            " WHERE phone = :phone AND message = :message AND state = 'processing'",
+            {"phone": phone, "message": message, "texts": json.dumps(list(texts)),
+             "options": json.dumps([list(pair) for pair in options])},
+        )
+
+    def late_turn(self, phone: str, max_age: float) -> LateTurn | None:
+        """The number's late turn, if it started less than ``max_age`` seconds ago.
+
+        Args:
+            phone: the number.
+            max_age: seconds after which a late turn is forgotten.
+
+        Returns:
+            The late turn, or None.
+        """
+        rows = self._rows(
+            "SELECT message, state, started_at, texts, options FROM late_turns"
+            " WHERE phone = :phone AND started_at > :oldest",
+            {"phone": phone, "oldest": time.time() - max_age},
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        return LateTurn(
+            message=str(row["message"]), done=row["state"] == "done",
+            started_at=float(row["started_at"]),
+            texts=[str(text) for text in json.loads(row["texts"] or "[]")],
+            options=[(str(t), str(p)) for t, p in json.loads(row["options"] or "[]")],
+        )
+
+    def drop_late(self, phone: str) -> None:
+        """Forget the number's late turn (its answer was sent, or the resident moved on).
+
+        Args:
+            phone: the number.
+        """
+        self._execute("DELETE FROM late_turns WHERE phone = :phone", {"phone": phone})

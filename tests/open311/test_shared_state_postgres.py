@@ -3,7 +3,8 @@
 What a resident or the City would notice: a confirmation replayed on another replica files
 nothing new and answers with the same request number; two outbox workers never send one
 request twice; a STOP received by one replica is honoured by every replica; a message the
-provider delivers to two replicas at once is processed once; and a production process
+provider delivers to two replicas at once is processed once; a slow turn's answer reaches the
+message texted again on another replica; and a production process
 without its shared database refuses to start instead of writing a local file.
 """
 
@@ -107,6 +108,20 @@ def test_a_message_delivered_to_two_replicas_at_once_is_processed_once(pg_url: s
     with ThreadPoolExecutor(max_workers=4) as pool:
         claims = list(pool.map(lambda store: store.claim("SM-double-tap"), replicas))
     assert claims.count(True) == 1
+
+
+def test_a_slow_turns_answer_reaches_the_resend_on_another_replica(pg_url: str) -> None:
+    one, two = SMSStore(pg_url), SMSStore(pg_url)
+    one.start_late("+12135550111", "bache en mi calle")
+    waiting = two.late_turn("+12135550111", 600)
+    assert waiting is not None and not waiting.done
+    one.finish_late("+12135550111", "bache en mi calle", ["¿Dónde está el bache?"],
+                    [("Sí", "/affirm")])
+    done = two.late_turn("+12135550111", 600)
+    assert done is not None and done.done
+    assert (done.texts, done.options) == (["¿Dónde está el bache?"], [("Sí", "/affirm")])
+    two.drop_late("+12135550111")
+    assert one.late_turn("+12135550111", 600) is None
 
 
 @pytest.mark.parametrize("module", ["connectors.open311.outbox"])

@@ -493,3 +493,76 @@ async def test_a_slow_turn_is_cut_off_within_the_budget(
     assert asyncio.get_running_loop().time() - started < 0.5
     assert texts(reply) == [bilingual("slow")]
     await asyncio.wait_for(finished.wait(), 2)  # the turn itself was not cancelled
+
+
+class _SlowForm:
+    """An assistant whose first turn outlasts the budget and which asks a question per turn."""
+
+    def __init__(self, first_turn_seconds: float) -> None:
+        self.delay = first_turn_seconds
+        self.turns: list[str] = []
+
+    async def __call__(self, turn: UserTurn) -> list[dict]:
+        self.turns.append(turn.text)
+        if len(self.turns) == 1:
+            await asyncio.sleep(self.delay)
+            return [{"text": "Where is the pothole?",
+                     "buttons": [{"title": "Use my last address", "payload": "/last_address"}]}]
+        return [{"text": f"Got it: {turn.text}"}]
+
+
+async def test_the_message_texted_again_after_taking_longer_gets_the_late_answer_once(
+    gateway: TwilioGateway, store: SMSStore
+) -> None:
+    bot = _SlowForm(first_turn_seconds=0.6)
+    handler = SMSWebhookHandler(gateway, store, turn_timeout=0.3)
+    first = await handler.handle(signed(twilio_form("pothole on my street")), bot)
+    assert texts(first) == [bilingual("slow")]
+    # The resident does what they were told: texts the same thing again (a second delivery,
+    # its own MessageSid; case and punctuation as a thumb retypes it). The turn is still running.
+    again = await handler.handle(signed(twilio_form("Pothole on my street!")), bot)
+    assert texts(again) == ["Where is the pothole?\n1) Use my last address"]
+    assert bot.turns == ["pothole on my street"]  # not read as the answer to the question
+    # the numbered option of the late answer works, and the next message is a new turn
+    assert texts(await handler.handle(signed(twilio_form("1")), bot)) == [
+        "Got it: /last_address"]
+    assert texts(await handler.handle(signed(twilio_form("pothole on my street")), bot)) == [
+        "Got it: pothole on my street"]
+
+
+async def test_a_different_message_after_taking_longer_is_a_new_turn(
+    gateway: TwilioGateway, store: SMSStore
+) -> None:
+    bot = _SlowForm(first_turn_seconds=0.4)
+    handler = SMSWebhookHandler(gateway, store, turn_timeout=0.2)
+    assert texts(await handler.handle(signed(twilio_form("pothole")), bot)) == [bilingual("slow")]
+    await asyncio.sleep(0.5)
+    reply = await handler.handle(signed(twilio_form("300 N Spring St")), bot)
+    assert texts(reply) == ["Got it: 300 N Spring St"]
+    assert store.late_turn(RESIDENT, 600) is None
+
+
+async def test_the_late_answer_is_found_by_another_replica(
+    gateway: TwilioGateway, store: SMSStore, tmp_path: Path
+) -> None:
+    bot = _SlowForm(first_turn_seconds=0.4)
+    one = SMSWebhookHandler(gateway, store, turn_timeout=0.2)
+    two = SMSWebhookHandler(gateway, SMSStore(tmp_path / "state" / "sms.db"), turn_timeout=2)
+    assert texts(await one.handle(signed(twilio_form("pothole")), bot)) == [bilingual("slow")]
+    reply = await two.handle(signed(twilio_form("pothole")), bot)
+    assert texts(reply) == ["Where is the pothole?\n1) Use my last address"]
+    assert bot.turns == ["pothole"]
+
+
+async def test_a_late_turn_that_failed_is_answered_with_the_apology(
+    gateway: TwilioGateway, store: SMSStore
+) -> None:
+    async def failing(turn: UserTurn) -> list[dict]:
+        await asyncio.sleep(0.3)
+        raise RuntimeError("action server died")
+
+    handler = SMSWebhookHandler(gateway, store, turn_timeout=0.1)
+    assert texts(await handler.handle(signed(twilio_form("pothole")), failing)) == [
+        bilingual("slow")]
+    assert texts(await handler.handle(signed(twilio_form("pothole")), failing)) == [
+        bilingual("unavailable")]
