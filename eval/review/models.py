@@ -181,6 +181,23 @@ class Job(Base):
 JOB_ACTIVE = ("queued", "running")
 
 
+class JobSlot(Base):
+    """The one retrain slot shared by every review-app instance.
+
+    A row with id 1 exists while a job is queued or running. Taking it is an INSERT of that
+    primary key, which exactly one of any number of instances wins on SQLite and PostgreSQL
+    alike; the instance running the job renews ``lease_until`` (epoch seconds), so another
+    instance can tell a job that is still running from one whose instance died.
+    """
+
+    __tablename__ = "review_job_slot"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    job_id: Mapped[int] = mapped_column(ForeignKey("review_jobs.id"))
+    owner: Mapped[str] = mapped_column(String(120))
+    lease_until: Mapped[float] = mapped_column(default=0.0)
+
+
 class ConversationIndex(Base):
     """What the inbox needs of one conversation, refreshed from the tracker store.
 

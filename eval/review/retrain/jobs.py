@@ -10,14 +10,23 @@ waits for an admin (:mod:`.release`: approve, and later roll back).
 
 Job states: ``queued`` → ``running`` → ``ready`` (awaiting approval) | ``rejected`` |
 ``failed``; ``ready`` → ``promoted`` (approved) | ``superseded`` (a newer candidate started);
-``promoted`` → ``rolled_back``. A job that was running when the app stopped is marked
-``failed`` at the next start; a rejected, failed or superseded candidate's corrections go back
+``promoted`` → ``rolled_back``. A rejected, failed or superseded candidate's corrections go back
 to pending.
+
+Several review-app instances may share one database (the production profile on PostgreSQL):
+one job runs at a time across all of them. An instance takes the shared slot
+(:class:`eval.review.models.JobSlot`, one INSERT that exactly one instance wins) and renews its
+lease every few seconds while the job runs. A job whose instance stopped (its lease expired,
+or the slot is gone) is marked ``failed`` by any instance at start-up or when a new job is
+started; a job another live instance runs is left alone.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import secrets
+import socket
 import subprocess
 import threading
 import time
@@ -25,12 +34,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from eval.review.audit import record
 from eval.review.core.config import REPO_ROOT, Settings
-from eval.review.models import JOB_ACTIVE, Job, User, utcnow
+from eval.review.models import JOB_ACTIVE, Job, JobSlot, User, utcnow
 from eval.review.retrain.compare import comparison_table, decide, load_report
 from eval.review.retrain.staging import DANGER_COMPONENT, stage_corrections, unstage
 from eval.review.retrain.steps import (
@@ -54,6 +64,8 @@ def has_danger_detector(config: Path) -> bool:
 __all__ = ["JobAlreadyRunning", "JobFailed", "JobRunner"]
 
 _LOG_LIMIT = 200_000  # characters of log kept per job (the tail)
+LEASE_SECONDS = 60.0  # a running job's slot is renewed every LEASE_SECONDS / 4
+SLOT_ID = 1
 
 
 class JobAlreadyRunning(Exception):
@@ -117,11 +129,14 @@ class JobRunner:
         sessions: sessionmaker[Session],
         tracker: TrackerStore,
         public_phones: frozenset[str] = frozenset(),
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.tracker = tracker
         self.public_phones = public_phones
+        self.lease_seconds = lease_seconds
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._lock = threading.Lock()
         self._threads: dict[int, threading.Thread] = {}
         self._processes: set[subprocess.Popen[str]] = set()
@@ -130,14 +145,38 @@ class JobRunner:
     # --- lifecycle -------------------------------------------------------------------------
 
     def recover(self) -> None:
-        """Marks jobs left running by a previous process as failed."""
+        """Marks jobs whose instance stopped as failed (a live instance's job is left alone)."""
         with self.sessions() as db:
-            for job in db.scalars(select(Job).where(Job.status.in_(JOB_ACTIVE))):
-                job.status = "failed"
-                job.message = "Interrupted: the review app stopped while the job ran."
-                job.finished_at = utcnow()
-                unstage(db, job.id)
+            self._fail_orphans(db)
             db.commit()
+
+    def _fail_orphans(self, db: Session) -> None:
+        """Fails active jobs without a live lease and frees an expired slot."""
+        slot = db.get(JobSlot, SLOT_ID)
+        live = slot is not None and slot.lease_until > time.time()
+        if slot is not None and not live:
+            db.delete(slot)
+            db.flush()
+        for job in db.scalars(select(Job).where(Job.status.in_(JOB_ACTIVE))):
+            if live and slot is not None and slot.job_id == job.id:
+                continue
+            job.status = job.step = "failed"
+            job.message = "Interrupted: the review app instance running it stopped."
+            job.finished_at = utcnow()
+            unstage(db, job.id)
+
+    def _renew(self, job_id: int, stop: threading.Event) -> None:
+        """Keeps the slot's lease while this instance runs the job."""
+        while not stop.wait(self.lease_seconds / 4):
+            try:
+                with self.sessions() as db:
+                    db.execute(update(JobSlot).where(
+                        JobSlot.id == SLOT_ID, JobSlot.job_id == job_id,
+                        JobSlot.owner == self.owner,
+                    ).values(lease_until=time.time() + self.lease_seconds))
+                    db.commit()
+            except Exception:  # the database is briefly away: try again at the next beat
+                continue
 
     def shutdown(self) -> None:
         """Stops running subprocesses (the job then fails)."""
@@ -149,6 +188,7 @@ class JobRunner:
     def start(self, user: User, ip: str = "") -> Job:
         """Queues a job and starts its thread; raises :class:`JobAlreadyRunning`."""
         with self._lock, self.sessions() as db:
+            self._fail_orphans(db)
             active = db.scalar(select(Job).where(Job.status.in_(JOB_ACTIVE)))
             if active is not None:
                 raise JobAlreadyRunning(f"Job {active.id} is still {active.status}.")
@@ -159,10 +199,16 @@ class JobRunner:
             job = Job(user_id=user.id, status="queued", step="queued")
             db.add(job)
             db.flush()
+            db.add(JobSlot(id=SLOT_ID, job_id=job.id, owner=self.owner,
+                           lease_until=time.time() + self.lease_seconds))
             record(db, user, "retrain.start", target=f"job:{job.id}", ip=ip,
                    tolerance=self.settings.promote_tolerance,
                    epochs=self.settings.train_epochs)
-            db.commit()
+            try:
+                db.commit()
+            except IntegrityError:  # another instance took the slot at the same moment
+                db.rollback()
+                raise JobAlreadyRunning("Another review-app instance just started a job.") from None
             thread = threading.Thread(
                 target=self._run, args=(job.id,), name=f"retrain-{job.id}", daemon=True
             )
@@ -259,6 +305,20 @@ class JobRunner:
             db.commit()
 
     def _run(self, job_id: int) -> None:
+        stop = threading.Event()
+        heartbeat = threading.Thread(target=self._renew, args=(job_id, stop),
+                                     name=f"retrain-{job_id}-lease", daemon=True)
+        heartbeat.start()
+        try:
+            self._run_job(job_id)
+        finally:
+            stop.set()
+            with self.sessions() as db:
+                db.execute(delete(JobSlot).where(JobSlot.id == SLOT_ID,
+                                                 JobSlot.job_id == job_id))
+                db.commit()
+
+    def _run_job(self, job_id: int) -> None:
         log = _JobLog(self.sessions, job_id)
         settings = self.settings
         workdir = settings.path(settings.jobs_dir) / f"job-{job_id}"
