@@ -8,9 +8,8 @@ Usage: ``python -m bot.rasa_run --enable-api --model models --endpoints ... --po
 (every argument of ``rasa run`` except ``--auth-token``).
 
 Before Rasa starts it also installs the action-response validator compiled once
-(:mod:`bot.action_validation`), bounds each custom-action call to ``ACTION_TIMEOUT_SECONDS``
-(:mod:`bot.action_timeout`) and, for a PostgreSQL tracker store, creates its tables under an
-advisory lock so replicas can start together on an empty database (:mod:`bot.tracker_schema`).
+(:mod:`bot.action_validation`) and bounds each custom-action call to ``ACTION_TIMEOUT_SECONDS``
+(:mod:`bot.action_timeout`).
 """
 
 from __future__ import annotations
@@ -38,11 +37,10 @@ def main() -> None:
     sys.argv = rasa_argv(sys.argv[1:], os.environ.get("RASA_AUTH_TOKEN", ""))
     from rasa.__main__ import main as rasa_main
 
-    from bot import action_timeout, action_validation, tracker_schema
+    from bot import action_timeout, action_validation
 
     action_validation.install()
     action_timeout.install()
-    tracker_schema.prepare(tracker_schema.endpoints_file(sys.argv))
 
     rasa_main()
 

@@ -75,6 +75,10 @@ def _with_driver(url: str) -> str:
     return f"postgresql+{driver}://{rest}"
 
 
+# pg_advisory_xact_lock key held while a schema is created (any constant no other lock uses).
+SCHEMA_LOCK_KEY = 311_0002
+
+
 class Database:
     """A SQLite file or a PostgreSQL database, with short transactions.
 
@@ -106,8 +110,16 @@ class Database:
         return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", self.url)
 
     def create(self, schema: str) -> None:
-        """Apply ``schema`` (statements separated by ``;``, each idempotent)."""
+        """Apply ``schema`` (statements separated by ``;``, each idempotent).
+
+        On PostgreSQL the transaction first takes an advisory lock: ``CREATE TABLE IF NOT
+        EXISTS`` is not safe against itself there (two sessions creating one table at the same
+        moment make one fail on a duplicate key in the catalogue), and replicas starting
+        together on an empty database do exactly that.
+        """
         with self.transaction(write=True) as conn:
+            if not self.is_sqlite:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
             for statement in filter(None, (part.strip() for part in schema.split(";"))):
                 conn.execute(text(statement))
 

@@ -331,8 +331,8 @@ def start_cluster(
                 service.start()
                 if service.name == "redis":
                     _wait_tcp(ports["redis"], 10)
-            # Every replica starts at once, also on a fresh database: bot.tracker_schema
-            # creates the tracker store's tables under an advisory lock.
+            # Every replica starts at once, also on a fresh database: the shared state's tables
+            # are created under an advisory lock (connectors.storage), and Rasa retries its own.
             for service in rasa_services:
                 cluster.services[service.name] = service
                 service.health_url, url = "", service.health_url
