@@ -12,6 +12,8 @@ import argparse
 import getpass
 import sys
 
+from pydantic import ValidationError
+
 from eval.review.auth import create_user, validate_password
 from eval.review.core.config import get_settings
 from eval.review.core.db import create_review_engine, session_factory
@@ -79,4 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     handlers = {"serve": _serve, "create-user": _create_user}
-    return handlers[args.command](args)
+    try:
+        return handlers[args.command](args)
+    except ValidationError as error:  # a setting missing or wrong: say which, no traceback
+        for problem in error.errors():
+            where = ".".join(str(part) for part in problem["loc"]) or "settings"
+            print(f"error: {where}: {problem['msg']}", file=sys.stderr)
+        return 2

@@ -107,3 +107,15 @@ def test_the_tracker_store_follows_the_deployment_profile(monkeypatch: pytest.Mo
     monkeypatch.setenv("TRACKER_DB_URL", "sqlite:///var/other.db")
     explicit = Settings(_env_file=None, secret_key="s" * 20)  # type: ignore[call-arg]
     assert str(explicit.tracker_url()) == f"sqlite:///{ROOT / 'var' / 'other.db'}"
+
+
+def test_in_production_serve_refuses_to_start_without_its_shared_database(
+    tmp_path: Path,
+) -> None:
+    env = {k: v for k, v in _env(tmp_path, APP_PROFILE="production").items()
+           if k != "REVIEW_DB_URL"}
+    run = subprocess.run([str(PYTHON), "-m", "eval.review", "serve"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2
+    assert "REVIEW_DB_URL" in run.stderr
+    assert "Traceback" not in run.stderr

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 
@@ -27,7 +27,8 @@ class Settings(BaseSettings):
         port: Port to listen on (``REVIEW_PORT``).
         secret_key: Keys the session and CSRF token hashes (``REVIEW_SECRET_KEY``, required).
         db_url: The app's own database: users, sessions, corrections, tags, audit log, jobs
-            (``REVIEW_DB_URL``).
+            (``REVIEW_DB_URL``). Required with ``APP_PROFILE=production``: a container's
+            local file would lose them at every restart.
         tracker_db_url: Rasa's tracker store, read only (``TRACKER_DB_URL``, e.g.
             ``postgresql+psycopg://user@host:5432/db``). When unset: the production profile's
             PostgreSQL settings if ``TRACKER_DB_HOST`` is set (``TRACKER_DB_PORT``,
@@ -144,6 +145,18 @@ class Settings(BaseSettings):
     model_server_token: SecretStr | None = Field(
         default=None, validation_alias="MODEL_SERVER_TOKEN"
     )
+
+    @model_validator(mode="after")
+    def _shared_database_in_production(self) -> Settings:
+        from connectors.storage import production_profile
+
+        if production_profile() and "db_url" not in self.model_fields_set:
+            raise ValueError(
+                "APP_PROFILE=production needs REVIEW_DB_URL (the review app's own database, "
+                "e.g. postgresql+psycopg://user@host:5432/db): without it users, corrections "
+                "and jobs would go to a local SQLite file"
+            )
+        return self
 
     def languages(self) -> tuple[str, ...]:
         """The assistant's languages: the language packs', in menu order."""
