@@ -5,7 +5,9 @@ resident's SMS -> provider -> webhook -> :meth:`SMSWebhookHandler.handle`:
 1. verify the provider's signature (403, nothing processed, when missing or wrong);
 2. parse the message (400 for a malformed request);
 3. claim its message id: a repeated delivery gets the reply stored the first time;
-4. carrier keywords (STOP, PARA, ALTO, START, HELP, AYUDA, ...) never reach Rasa. Twilio
+4. carrier keywords (STOP, PARA, ALTO, START, HELP, AYUDA, ...) never reach Rasa as text (an
+   opt-out ends the number's conversation with Rasa's ``/restart``, so a half-filled request
+   does not wait for the resident's return). Twilio
    answers its own words itself (always: its default keyword handling, or Advanced Opt-Out,
    which adds ``OptOutType``): the handler only records the opt-out or opt-in and sends
    nothing, so the resident gets one confirmation and no reply is refused (error 21610).
@@ -58,6 +60,7 @@ logger = logging.getLogger(__name__)
 
 ReplyMode = Literal["twiml", "rest"]
 MEDIA_ONLY_TEXT = "/share_photo"
+RESTART = "/restart"  # Rasa's default intent: ends the conversation (opt-out)
 MAX_BODY_BYTES = 256 * 1024
 MAX_TEXT_CHARS = 1600  # Twilio's limit for one message body
 DEFAULT_RATE_LIMIT = "10/minute;60/hour"
@@ -231,8 +234,12 @@ class SMSWebhookHandler:
             self._record(
                 carrier_action, sender, keyword.language if keyword else default_language()
             )
+            if carrier_action is Action.OPT_OUT:
+                await self._end_conversation(inbound, bot)
             return self.gateway.render_reply([])
         if keyword is not None:
+            if keyword.action is Action.OPT_OUT:
+                await self._end_conversation(inbound, bot)
             return await self._keyword(keyword, sender)
         if self.store.is_opted_out(sender):
             return self.gateway.render_reply([])
@@ -293,6 +300,20 @@ class SMSWebhookHandler:
             return await self._say(sender, [bilingual("unavailable")])
         self.store.save_options(sender, [(option.title, option.payload) for option in options])
         return await self._say(sender, texts)
+
+    async def _end_conversation(self, inbound: InboundSMS, bot: Bot) -> None:
+        """Ends the number's conversation after an opt-out: a request half-way through its form
+        is dropped (nothing was filed) instead of waiting for the resident's next message after
+        START. Rasa's own ``/restart`` (its default rule, no reply); what it says is not sent.
+        """
+        turn = UserTurn(RESTART, inbound.sender, f"{inbound.message_id}:restart",
+                        {"channel": "sms"})
+        try:
+            await asyncio.wait_for(bot(turn), self.turn_timeout / 2)
+        except Exception:  # the opt-out itself is recorded and confirmed regardless
+            logger.warning("sms.opt_out.restart_failed", extra={"sender": _masked(inbound.sender)})
+        self.store.save_options(inbound.sender, [])
+        self.store.drop_late(inbound.sender)
 
     def _keep_late_answer(self, sender: str, text: str, turn: asyncio.Future[Any]) -> None:
         """Stores the SMS of a turn that outlasted the budget, for the resent message."""

@@ -168,6 +168,25 @@ def test_para_and_ayuda_in_spanish(rasa_stack: Stack) -> None:
     assert phone.user_texts() == ["hola"]
 
 
+@pytest.mark.parametrize(("language", "start", "stop"),
+                         [("en", "there's a mattress dumped on my sidewalk", "STOP"),
+                          ("es", "ocupo q recojan un colchon", "ALTO")])
+def test_an_opt_out_mid_request_ends_the_request_and_files_nothing(
+    rasa_stack: Stack, language: str, start: str, stop: str
+) -> None:
+    phone = Phone(rasa_stack)
+    before = len(rasa_stack.requests_on_backend())
+    assert phone.text(start)  # the assistant asks where it is
+    assert rasa_stack.tracker(phone.number, channel="sms").get("active_loop", {}).get("name")
+    phone.text(stop)
+    tracker = rasa_stack.tracker(phone.number, channel="sms")
+    assert not (tracker.get("active_loop") or {}).get("name")  # no request left half-way
+    assert phone.text("START") == []
+    greeting = "\n".join(phone.text("hola" if language == "es" else "hello"))
+    assert "?" not in greeting or ("Dónde" not in greeting and "Where" not in greeting)
+    assert len(rasa_stack.requests_on_backend()) == before
+
+
 def test_repeated_message_sid_is_processed_once(rasa_stack: Stack) -> None:
     phone = Phone(rasa_stack)
     form = phone.form("hello")

@@ -159,11 +159,12 @@ async def test_stop_silences_until_start(
     assert texts(await say(handler, bot, "hello?")) == []
     assert texts(await say(handler, bot, "HELP")) == []
     assert texts(await say(handler, bot, "")) == []
-    assert bot.turns == []
+    # nothing the resident typed reached the assistant; the conversation was ended (restart)
+    assert [turn.text for turn in bot.turns] == ["/restart"]
     assert texts(await say(handler, bot, "start")) == []
     assert not store.is_opted_out(RESIDENT)
     assert texts(await say(handler, bot, "hello")) == ["You said: hello"]
-    assert [turn.text for turn in bot.turns] == ["hello"]
+    assert [turn.text for turn in bot.turns] == ["/restart", "hello"]
 
 
 @pytest.mark.parametrize("word", ["Para", "ALTO", "cancelar"])
@@ -177,7 +178,7 @@ async def test_spanish_opt_out_and_back_in(
     assert texts(await say(handler, bot, "¿Hola?")) == []
     assert texts(await say(handler, bot, "START")) == []  # Twilio confirms START
     assert not store.is_opted_out(RESIDENT)
-    assert bot.turns == []
+    assert [turn.text for turn in bot.turns] == ["/restart"]
 
 
 @pytest.mark.parametrize(
@@ -194,7 +195,8 @@ async def test_advanced_opt_out_keeps_state_and_never_answers_twice(
     assert store.is_opted_out(RESIDENT) is opted_out
     comeback = {**twilio_form("EMPEZAR"), "OptOutType": "START"}  # a configured opt-in word
     assert texts(await handler.handle(signed(comeback), bot)) == []
-    assert not store.is_opted_out(RESIDENT) and bot.turns == []
+    assert not store.is_opted_out(RESIDENT)
+    assert [turn.text for turn in bot.turns] == (["/restart"] if opted_out else [])
 
 
 async def test_generic_provider_keywords_are_answered_locally(store: SMSStore) -> None:
@@ -212,7 +214,7 @@ async def test_opt_out_survives_a_restart(gateway: TwilioGateway, store: SMSStor
     await SMSWebhookHandler(gateway, store).handle(signed(twilio_form("UNSUBSCRIBE")), bot)
     restarted = SMSWebhookHandler(gateway, SMSStore(store.path))
     assert texts(await restarted.handle(signed(twilio_form("pothole")), bot)) == []
-    assert bot.turns == []
+    assert [turn.text for turn in bot.turns] == ["/restart"]
 
 
 @pytest.mark.parametrize(
