@@ -83,50 +83,100 @@ def figures(rows: list[tuple[str, str, bool]], detected: list[bool]) -> dict[str
     return out
 
 
-def calibrate(rows: list[tuple[str, str, bool]], assessments: list[dict[str, Any]]) -> None:
-    """Prints the most sensitive thresholds that catch every dev emergency within the budget.
+CALIBRATION_BUDGET = TARGET_FALSE_ALARMS / 3  # the DEV false alarms the rule may spend
 
-    A missed emergency costs more than a false alarm (which only puts a 911 line first), so the
-    false-alarm budget (``TARGET_FALSE_ALARMS`` in every language) is spent on sensitivity:
-    among the settings that miss no dev emergency and stay within the budget on the dev part,
-    the one with the lowest thresholds (sum; then fewer false alarms). Issue 10's first rule —
-    fewest dev false alarms, a quarter into the ties — missed Spanish emergencies of a second
-    writer's set that the dev part did not contain.
-    """
+
+def _grid_outcomes(
+    rows: list[tuple[str, str, bool]], assessments: list[dict[str, Any]], indices: list[int]
+) -> list[tuple[int, float, Any]]:
+    """(missed, worst language's false-alarm rate, thresholds) of every grid setting."""
     from bot.safety import PatternMatch, Thresholds, decide
 
     grid = [round(0.05 * i, 2) for i in range(1, 20)]
-    matches = [
-        PatternMatch(a["pattern"], a.get("kind"), bool(a.get("past")), bool(a.get("ordinary")))
-        for a in assessments
-    ]
-    languages = sorted({r[0] for r in rows})
-    ordinary_count = {lang: sum(1 for r in rows if r[0] == lang and not r[2]) or 1
-                      for lang in languages}
-    scored: list[tuple[int, float, float, float, float]] = []
-    for ordinary in grid:
-        for alone in [g for g in grid if g <= ordinary]:
+    matches = {
+        i: PatternMatch(assessments[i]["pattern"], assessments[i].get("kind"),
+                        bool(assessments[i].get("past")), bool(assessments[i].get("ordinary")))
+        for i in indices
+    }
+    languages = sorted({rows[i][0] for i in indices})
+    ordinary = {lang: [i for i in indices if rows[i][0] == lang and not rows[i][2]]
+                for lang in languages}
+    emergencies = [i for i in indices if rows[i][2]]
+    outcomes = []
+    for high in grid:
+        for alone in [g for g in grid if g <= high]:
             for weak in [g for g in grid if g <= alone]:
-                thresholds = Thresholds(alone=alone, weak=weak, ordinary=ordinary)
-                detected = [
-                    decide(m, a["probability"], thresholds)
-                    for m, a in zip(matches, assessments, strict=True)
-                ]
-                pairs = list(zip(rows, detected, strict=True))
-                missed = sum(1 for r, d in pairs if r[2] and not d)
-                worst = max(sum(1 for r, d in pairs if r[0] == lang and not r[2] and d)
-                            / ordinary_count[lang] for lang in languages)
-                scored.append((missed, worst, weak, alone, ordinary))
-    fewest_missed = min(s[0] for s in scored)
-    feasible = [s for s in scored if s[0] == fewest_missed and s[1] <= TARGET_FALSE_ALARMS]
-    if not feasible:  # the budget cannot be met: fewest false alarms among the fewest misses
-        floor = min(s[1] for s in scored if s[0] == fewest_missed)
-        feasible = [s for s in scored if s[0] == fewest_missed and s[1] == floor]
-    missed, worst, weak, alone, ordinary = min(feasible, key=lambda s: (s[2] + s[3] + s[4], s[1]))
-    print(f"Calibrated on the dev part: threshold_alone={alone} threshold_weak={weak} "
-          f"threshold_ordinary={ordinary} -> {missed} missed, false alarms ≤ {worst:.3f} in "
-          f"every language (the most sensitive of {len(feasible)} settings within "
-          f"{TARGET_FALSE_ALARMS}; set these in config.yml)")
+                thresholds = Thresholds(alone=alone, weak=weak, ordinary=high)
+
+                def flagged(i: int, t: Thresholds = thresholds) -> bool:
+                    return decide(matches[i], assessments[i]["probability"], t)
+
+                missed = sum(1 for i in emergencies if not flagged(i))
+                worst = max(sum(map(flagged, ordinary[lang])) / max(len(ordinary[lang]), 1)
+                            for lang in languages)
+                outcomes.append((missed, worst, thresholds))
+    return outcomes
+
+
+def choose_thresholds(
+    rows: list[tuple[str, str, bool]], assessments: list[dict[str, Any]], indices: list[int]
+) -> tuple[Any, int, float]:
+    """The detector's thresholds chosen on the messages ``indices``.
+
+    Among the settings that miss the fewest of these emergencies (none, on DEV), the most
+    sensitive (lowest thresholds) whose false alarms stay within ``CALIBRATION_BUDGET`` in
+    every language; without one, the fewest false alarms.
+
+    The budget is a third of the 3 % target, not all of it: spending the whole target on DEV
+    sensitivity left no margin for new writers (a fourth writer's set arrived at 5-6 % false
+    alarms with thresholds that sat at 2.7 % on DEV), and a leave-one-file-out check of the DEV
+    files (printed by ``--calibrate``) caught every held-out emergency with the tighter budget
+    too. A missed emergency still costs more than a false alarm: misses are minimised first.
+    """
+    outcomes = _grid_outcomes(rows, assessments, indices)
+    fewest = min(o[0] for o in outcomes)
+    feasible = [o for o in outcomes if o[0] == fewest and o[1] <= CALIBRATION_BUDGET]
+    if not feasible:
+        floor = min(o[1] for o in outcomes if o[0] == fewest)
+        feasible = [o for o in outcomes if o[0] == fewest and o[1] == floor]
+    missed, worst, best = min(
+        feasible, key=lambda o: (o[2].alone + o[2].weak + o[2].ordinary, o[1]))
+    return best, missed, worst
+
+
+def calibrate(rows: list[tuple[str, str, bool]], assessments: list[dict[str, Any]],
+              files: list[tuple[Path, int]]) -> None:
+    """Prints the thresholds :func:`choose_thresholds` picks on the DEV part.
+
+    Then a leave-one-file-out check: each DEV file judged with thresholds chosen on the others.
+    """
+    from bot.safety import PatternMatch, decide
+
+    everything = list(range(len(rows)))
+    best, missed, worst = choose_thresholds(rows, assessments, everything)
+    print(f"Calibrated on the dev part: threshold_alone={best.alone} threshold_weak={best.weak} "
+          f"threshold_ordinary={best.ordinary} -> {missed} missed, false alarms ≤ {worst:.3f} in "
+          f"every language (budget {CALIBRATION_BUDGET:.3f}; set these in config.yml)")
+    start = 0
+    for path, count in files:
+        held = set(range(start, start + count))
+        start += count
+        chosen, _, _ = choose_thresholds(rows, assessments, [i for i in everything
+                                                             if i not in held])
+        for lang in sorted({rows[i][0] for i in held}):
+            mine = [i for i in held if rows[i][0] == lang]
+            flagged = {i: decide(PatternMatch(assessments[i]["pattern"],
+                                              assessments[i].get("kind"),
+                                              bool(assessments[i].get("past")),
+                                              bool(assessments[i].get("ordinary"))),
+                                 assessments[i]["probability"], chosen) for i in mine}
+            emergencies = [i for i in mine if rows[i][2]]
+            ordinary = [i for i in mine if not rows[i][2]]
+            print(f"    left out {path.name} {lang}: thresholds {chosen.alone}/{chosen.weak}/"
+                  f"{chosen.ordinary} from the other files -> "
+                  f"{sum(1 for i in emergencies if not flagged[i])} of {len(emergencies)} "
+                  f"emergencies missed, false alarms "
+                  f"{sum(flagged[i] for i in ordinary) / max(len(ordinary), 1):.3f}")
 
 
 def main() -> None:
@@ -149,7 +199,7 @@ def main() -> None:
         rows = [row for _, file_rows in per_file for row in file_rows]
         assessments = asyncio.run(assess(model, [r[1] for r in rows]))
         if args.calibrate and part == "dev":
-            calibrate(rows, assessments)
+            calibrate(rows, assessments, [(path, len(file_rows)) for path, file_rows in per_file])
         result = figures(rows, [bool(a.get("detected")) for a in assessments])
         report[part] = result
         for lang, f in result.items():

@@ -302,9 +302,11 @@ class SMSWebhookHandler:
         return await self._say(sender, texts)
 
     async def _end_conversation(self, inbound: InboundSMS, bot: Bot) -> None:
-        """Ends the number's conversation after an opt-out: a request half-way through its form
-        is dropped (nothing was filed) instead of waiting for the resident's next message after
-        START. Rasa's own ``/restart`` (its default rule, no reply); what it says is not sent.
+        """Ends the number's conversation after an opt-out.
+
+        A request half-way through its form is dropped (nothing was filed) instead of waiting
+        for the resident's next message after START. Rasa's own ``/restart`` (its default rule,
+        no reply); whatever it says is not sent.
         """
         turn = UserTurn(RESTART, inbound.sender, f"{inbound.message_id}:restart",
                         {"channel": "sms"})
