@@ -83,7 +83,7 @@ def figures(rows: list[tuple[str, str, bool]], detected: list[bool]) -> dict[str
     return out
 
 
-CALIBRATION_BUDGET = TARGET_FALSE_ALARMS / 3  # the DEV false alarms the rule may spend
+CALIBRATION_BUDGET = TARGET_FALSE_ALARMS  # the DEV false alarms the rule may spend
 
 
 def _grid_outcomes(
@@ -124,14 +124,12 @@ def choose_thresholds(
     """The detector's thresholds chosen on the messages ``indices``.
 
     Among the settings that miss the fewest of these emergencies (none, on DEV), the most
-    sensitive (lowest thresholds) whose false alarms stay within ``CALIBRATION_BUDGET`` in
-    every language; without one, the fewest false alarms.
-
-    The budget is a third of the 3 % target, not all of it: spending the whole target on DEV
-    sensitivity left no margin for new writers (a fourth writer's set arrived at 5-6 % false
-    alarms with thresholds that sat at 2.7 % on DEV), and a leave-one-file-out check of the DEV
-    files (printed by ``--calibrate``) caught every held-out emergency with the tighter budget
-    too. A missed emergency still costs more than a false alarm: misses are minimised first.
+    sensitive (lowest thresholds) whose false alarms stay within ``CALIBRATION_BUDGET`` (the
+    3 % target) in every language; without one, the fewest false alarms. A missed emergency
+    costs more than a false alarm (which only puts a 911 line first), so the budget is spent
+    on sensitivity. A tighter budget (1 %) was tried in issue 10's fifth round: its
+    leave-one-file-out check on DEV caught every emergency, but on the SEALED part it missed
+    two Spanish emergencies, so the rule stayed as it was (README, *Safety*).
     """
     outcomes = _grid_outcomes(rows, assessments, indices)
     fewest = min(o[0] for o in outcomes)
