@@ -64,6 +64,7 @@ from actions.parsing import (
 )
 from bot.language import is_question
 from bot.languages import ui_text
+from bot.text import matching_form
 from connectors.geo import Place, get_location_service
 from connectors.open311.catalog import get_catalog
 
@@ -219,6 +220,16 @@ def wants_to_cancel(turn: Turn) -> bool:
     )
 
 
+# Curbside pickups that differ by what is picked up: an items answer may move between them.
+PICKUP_TYPES = ("bulky-items", "metal-household-appliances", "electronic-waste")
+_NEGATED = re.compile(r"\b(no|not|ni|sin|nada de)\s+\w+")
+
+
+def _without_negated(text: str) -> str:
+    """``text`` without the words it denies ("no furniture", "not bulky", "sin muebles")."""
+    return _NEGATED.sub(" ", matching_form(text))
+
+
 def _new_type(turn: Turn, tracker: Tracker, domain: DomainDict) -> str | None:
     """The type a mid-form message switches to, ``""`` to ask again, ``None`` for no change.
 
@@ -244,6 +255,12 @@ def _new_type(turn: Turn, tracker: Tracker, domain: DomainDict) -> str | None:
         return None if address_given or named == current else ""
     if current == SINGLE_LIGHT and (count_change(turn.text) or 0) >= 2:
         return MULTIPLE_LIGHTS  # "wait actually it's 3 of them out", "en realidad son 3"
+    if current in PICKUP_TYPES and turn.answers("item_description"):
+        # "it's an old stove and a water heater, no furniture": items that all belong to
+        # another pickup (appliances, e-waste) move the request there; a mix stays.
+        named = type_named_in(_without_negated(turn.text), None)
+        if named in PICKUP_TYPES and named != current:
+            return named
     if has_cue("reconsider", turn.text) and not turn.answers("address"):
         # "actually people live in it, it's more of an encampment": a softer correction,
         # believed when the message names the other kind (the NLU's intent or its words).
@@ -393,6 +410,12 @@ class ValidateServiceRequestForm(FormValidationAction):
             return {}
         changes: dict[str, Any] = {slot: None for slot in ALL_ATTRIBUTE_SLOTS}
         changes.update({"service_code": new or None, "confirm_request": None})
+        if new and turn.answers("item_description") and (
+            "item_description" in attribute_slots(new)
+        ):  # "a stove and a water heater, no furniture" answered the items of the new type too
+            items = find_items(turn.text)
+            changes["item_description"] = (
+                ", ".join(items) if items else turn.text)[:MAX_ITEM_TEXT_CHARS]
         # The old description described the old kind; a long correction is the new one.
         changes["description"] = (
             turn.text[:MAX_DESCRIPTION_CHARS] if describes(turn.text)

@@ -199,3 +199,23 @@ def test_a_cost_question_gets_the_passage_that_gives_the_cost(rasa_stack: Stack)
     sender = new_sender()
     say(rasa_stack, sender, "¿también recogen muebles grandes en edificios de apartamentos?")
     say(rasa_stack, sender, "¿y hay que pagar algo?", "gratis")
+
+
+@pytest.mark.parametrize(
+    ("opening", "items", "expected"),
+    [("can i get a bulky item pickup at 3309 Wabash Ave", "an old stove and a water heater, "
+      "no furniture", "metal-household-appliances"),
+     ("quiero que recojan cosas grandes en 3309 Wabash Ave", "una tele vieja y una compu, "
+      "no hay muebles", "electronic-waste"),
+     ("can i get a bulky item pickup at 3309 Wabash Ave", "a couch and a fridge", "bulky-items")],
+)
+def test_items_of_another_pickup_move_the_request_to_it(
+    rasa_stack: Stack, opening: str, items: str, expected: str
+) -> None:
+    sender = new_sender()
+    say(rasa_stack, sender, opening)
+    assert form_step(rasa_stack, sender) == "item_description"
+    say(rasa_stack, sender, items)
+    slots = rasa_stack.tracker(sender)["slots"]
+    assert slots["service_code"] == expected
+    assert form_step(rasa_stack, sender) not in ("item_description", "address")
