@@ -46,6 +46,8 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from connectors.metrics import METRICS
+
 __all__ = ["ConversationLocks", "LockTimeout", "LockSettings"]
 
 logger = logging.getLogger(__name__)
@@ -149,17 +151,20 @@ class ConversationLocks:
         Raises:
             LockTimeout: The conversation stayed busy for ``wait_seconds``.
         """
-        deadline = time.monotonic() + self.settings.wait_seconds
+        started = time.monotonic()
+        deadline = started + self.settings.wait_seconds
         local = self._local.setdefault(conversation_id, _Local())
         local.users += 1
         try:
             remaining = deadline - time.monotonic()
+            busy_here = local.lock.locked()  # another message of it runs on this replica
             try:
                 await asyncio.wait_for(local.lock.acquire(), remaining)
             except asyncio.TimeoutError as exc:
+                METRICS.lock_timeout()
                 raise LockTimeout(conversation_id) from exc
             try:
-                async with self._redis_turn(conversation_id, deadline):
+                async with self._redis_turn(conversation_id, deadline, started, busy_here):
                     yield
             finally:
                 local.lock.release()
@@ -169,14 +174,23 @@ class ConversationLocks:
                 self._local.pop(conversation_id, None)
 
     @contextlib.asynccontextmanager
-    async def _redis_turn(self, conversation_id: str, deadline: float) -> AsyncIterator[None]:
+    async def _redis_turn(
+        self, conversation_id: str, deadline: float, started: float, waited: bool
+    ) -> AsyncIterator[None]:
         token = secrets.token_hex(16)
         keys = self.keys(conversation_id)
+        waits = self.waits
         try:
             held = await self._wait_for_turn(conversation_id, keys, token, deadline)
-        except BaseException:  # timed out, or the client went away: leave the queue now
+        except LockTimeout:
+            METRICS.lock_timeout()
             await asyncio.shield(self._give_back(keys, token))
             raise
+        except BaseException:  # the client went away: leave the queue now
+            await asyncio.shield(self._give_back(keys, token))
+            raise
+        if waited or self.waits > waits:  # it found its conversation busy, here or elsewhere
+            METRICS.lock_wait(time.monotonic() - started)
         stop = asyncio.Event()
         renewer = (
             asyncio.create_task(self._renew(conversation_id, keys, token, stop)) if held else None

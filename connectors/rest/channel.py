@@ -29,6 +29,7 @@ from __future__ import annotations
 import hmac
 import logging
 import os
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -38,6 +39,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors.metrics import METRICS
 from connectors.ratelimit import limiter_from_env
 from connectors.rest.validation import (
     InvalidChatRequest,
@@ -147,7 +149,11 @@ class ResidentRestInput(RestInput):
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
-        """Routes: GET / (liveness), GET /ready (a model is loaded) and POST /webhook."""
+        """Routes: GET /, GET /ready, GET /metrics and POST /webhook.
+
+        Liveness, readiness (a model is loaded), Prometheus text of this process
+        (:mod:`connectors.metrics`) and the chat itself.
+        """
         webhook = Blueprint("resident_rest_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -161,6 +167,12 @@ class ResidentRestInput(RestInput):
             if agent is None or not agent.is_ready():
                 return response.json({"status": "loading"}, status=503)
             return response.json({"status": "ready"})
+
+        @webhook.route("/metrics", methods=["GET"])
+        async def metrics(_: Request) -> HTTPResponse:
+            """Prometheus text of this process (not routed by the public guard)."""
+            return response.text(METRICS.render(),
+                                 content_type="text/plain; version=0.0.4; charset=utf-8")
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
@@ -187,6 +199,7 @@ class ResidentRestInput(RestInput):
                     return _error(empty_message())
             collector = CollectingOutputChannel()
             metadata: dict[str, Any] = {**chat.metadata, "channel": channel}
+            started = time.monotonic()
             try:
                 await on_new_message(
                     UserMessage(
@@ -199,6 +212,7 @@ class ResidentRestInput(RestInput):
                 )
             except Exception:
                 logger.exception("Processing a REST message failed")
+            METRICS.turn(channel, time.monotonic() - started, bool(collector.messages))
             await reply_when_silent(request, sender_id, collector)
             messages: list[dict[str, Any]] = collector.messages
             return response.json(messages)

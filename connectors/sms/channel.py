@@ -25,6 +25,7 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
@@ -33,6 +34,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors.metrics import METRICS
 from connectors.ratelimit import limiter_from_env
 from connectors.rest.channel import reply_when_silent
 from connectors.senders import conversation_id
@@ -40,6 +42,7 @@ from connectors.sms.errors import SMSError
 from connectors.sms.gateway import GenericHTTPGateway, SMSGateway, TwilioGateway
 from connectors.sms.handler import (
     DEFAULT_RATE_LIMIT,
+    RESTART,
     SMSWebhookHandler,
     UserTurn,
     WebhookRequest,
@@ -159,6 +162,7 @@ class SMSInput(InputChannel):
             async def bot(turn: UserTurn) -> Sequence[Mapping[str, Any]]:
                 collector = SMSOutputChannel()
                 sender_id = conversation_id("sms", turn.sender_id)
+                started = time.monotonic()
                 await on_new_message(
                     UserMessage(
                         turn.text,
@@ -169,6 +173,8 @@ class SMSInput(InputChannel):
                         metadata=turn.metadata,
                     )
                 )
+                if turn.text != RESTART:  # an opt-out's restart is not a resident message
+                    METRICS.turn("sms", time.monotonic() - started, bool(collector.messages))
                 await reply_when_silent(request, sender_id, collector)
                 return collector.messages
 

@@ -116,3 +116,25 @@ def test_bad_input_does_not_break_the_conversation(rasa_stack: Stack) -> None:
 def test_html_in_a_message_is_not_echoed_as_markup(rasa_stack: Stack) -> None:
     reply = rasa_stack.chat(new_sender(), "<script>alert(1)</script>")
     assert all("<script>" not in m.get("text", "") for m in reply)
+
+
+def test_each_replica_counts_its_messages_for_prometheus_behind_the_guard(
+    rasa_stack: Stack,
+) -> None:
+    def count(text: str) -> int:
+        line = next((line for line in text.splitlines()
+                     if line.startswith('la311_messages_total{channel="web"}')), "x 0")
+        return int(line.split()[-1])
+
+    metrics = f"{rasa_stack.rasa_url}/webhooks/rest/metrics"
+    before = count(httpx.get(metrics, timeout=10).text)
+    rasa_stack.chat(new_sender(), "hello")
+    page = httpx.get(metrics, timeout=10)
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/plain")
+    assert count(page.text) == before + 1
+    assert 'la311_reply_seconds_bucket{channel="web",le="+Inf"}' in page.text
+    assert "la311_lock_waits_total" in page.text
+    # residents' side: the guard does not route it
+    assert httpx.get(f"{rasa_stack.public_url}/webhooks/rest/metrics", timeout=10).status_code in (
+        403, 404, 405)

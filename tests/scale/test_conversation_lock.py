@@ -22,6 +22,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from bot.conversation_lock import ConversationLocks, LockSettings, LockTimeout
+from connectors.metrics import METRICS
 from eval.stack import ROOT, free_port
 
 REDIS_URL = os.environ.get("SCALE_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -53,10 +54,19 @@ async def test_simultaneous_messages_on_two_replicas_take_turns() -> None:
             running.pop()
 
     names = [f"m{i}" for i in range(20)]
+    before = _lock_waits()
     await asyncio.gather(*(message((first, second)[i % 2], name) for i, name in enumerate(names)))
     assert overlaps == 0
     assert sorted(order) == sorted(names)  # every message ran: none dropped
     assert not await first.busy(conv)  # the keys are gone once everyone is served
+    assert _lock_waits() - before == 19  # what an operator's dashboard shows: 19 waited
+
+
+def _lock_waits() -> int:
+    """``la311_lock_waits_total`` as the process's metrics page shows it."""
+    line = next(line for line in METRICS.render().splitlines()
+                if line.startswith("la311_lock_waits_total "))
+    return int(line.split()[-1])
 
 
 async def test_other_conversations_are_not_held_up() -> None:
