@@ -111,8 +111,11 @@ async def throughput(cluster: Cluster, url: str, residents: int, seconds: float)
 
     async def one() -> None:
         async with httpx.AsyncClient() as http:
-            resident = Resident(cluster, http, tally)
             while time.monotonic() < until:
+                # a new resident (conversation) per exchange: one conversation sending as fast
+                # as the replies come hits the channel's 20 messages/minute limit (429) within
+                # seconds, which measured the limit, not the replicas
+                resident = Resident(cluster, http, tally)
                 await resident.say("hello", url)
                 await resident.say("when is bulky item pickup in my area?", url)
 
