@@ -100,7 +100,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 
 typecheck: $(VENV)/.installed
-	$(VENV)/bin/mypy actions connectors knowledge_base bot/action_validation.py bot/action_timeout.py bot/conversation_lock.py bot/language.py bot/languages bot/safety.py bot/text.py bot/train.py bot/setup_env.py bot/encoder eval
+	$(VENV)/bin/mypy actions connectors knowledge_base bot/action_validation.py bot/action_timeout.py bot/conversation_lock.py bot/language.py bot/languages bot/safety.py bot/place_mask.py bot/text.py bot/train.py bot/setup_env.py bot/encoder eval
 
 validate: $(VENV)/.installed $(RASA_VENV)/.installed
 	@$(PY) -m bot.domain_build var/build/domain >/dev/null

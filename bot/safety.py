@@ -95,6 +95,11 @@ class DangerPatterns:
             self._calm += _compile(section.get("calm") or [])
             self._question += _compile(pack.data.get("question_starts") or [])
 
+    def words(self) -> frozenset[str]:
+        """The words the strong and weak patterns are written with (never masked as places)."""
+        sources = [p.pattern for _, p in self._strong + self._weak]
+        return frozenset(w for source in sources for w in re.findall(r"[a-z]{3,}", source))
+
     def match(self, text: str) -> PatternMatch:
         """The strongest pattern match in ``text``, with its context."""
         form = matching_form(text or "")

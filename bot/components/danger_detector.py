@@ -34,6 +34,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from bot.place_mask import mask_places
 from bot.safety import STRONG, PatternMatch, Thresholds, decide, default_patterns
 from bot.text import matching_form
 
@@ -66,7 +67,7 @@ class DangerDetector(GraphComponent, EntityExtractorMixin):
     def get_default_config() -> dict[str, Any]:
         """Thresholds of :class:`bot.safety.Thresholds` and the regularisation strength."""
         return {"threshold_alone": 0.5, "threshold_weak": 0.2, "threshold_ordinary": 0.9,
-                "C": 16.0}
+                "C": 16.0, "mask_places": False}
 
     def __init__(
         self,
@@ -87,6 +88,8 @@ class DangerDetector(GraphComponent, EntityExtractorMixin):
             ordinary=float(config["threshold_ordinary"]),
         )
         self._patterns = default_patterns()
+        # street names said as places are masked before the n-grams (bot.place_mask)
+        self._keep = self._patterns.words() if config.get("mask_places") else None
 
     @classmethod
     def create(
@@ -102,6 +105,8 @@ class DangerDetector(GraphComponent, EntityExtractorMixin):
     # --- training -------------------------------------------------------------------------
     def _features(self, messages: list[Message], fit: bool = False) -> sp.csr_matrix:
         texts = [matching_form(str(m.get(TEXT) or "")) for m in messages]
+        if self._keep is not None:
+            texts = [mask_places(text, self._keep) for text in texts]
         grams = [
             vectorizer.fit_transform(texts) if fit else vectorizer.transform(texts)
             for vectorizer in self._vectorizers
