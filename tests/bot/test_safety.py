@@ -19,6 +19,7 @@ EMERGENCIES = [
     "fuego!!!",
     "FUEGOOO",
     "ayuda se quema mi casa",
+    "hay un incendio en el edificio de al lado",
     "theres a tree on the power line and its sparking",
     "the wires are sparking on the sidewalk",
     "HUELE A GAS EN TODA LA CASA",
@@ -37,6 +38,8 @@ ORDINARY = [
     "the car hasn't moved in 3 weeks",
     "el carro no se mueve desde hace un mes",
     "311 is not responding to my request",
+    "la boca de incendio de la esquina esta tirando agua",
+    "la alarma de incendio del edificio suena cada rato",
 ]
 
 

@@ -97,7 +97,8 @@ def test_a_fallen_tree_on_a_line_offers_the_city_follow_up_after_911(rasa_stack:
 @pytest.mark.parametrize(
     "text",
     ["there's graffiti on my fence", "the fire hydrant is leaking", "how do I get a fire permit",
-     "smoke detector battery", "my trash wasn't picked up", "tengo una estufa de gas vieja"],
+     "smoke detector battery", "my trash wasn't picked up", "tengo una estufa de gas vieja",
+     "la boca de incendio de la esquina está tirando agua"],
 )
 def test_ordinary_messages_do_not_lead_with_911(rasa_stack: Stack, text: str) -> None:
     first, _ = first_and_all(rasa_stack, new_sender(), text)
