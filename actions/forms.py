@@ -223,6 +223,14 @@ def wants_to_cancel(turn: Turn) -> bool:
 # Curbside pickups that differ by what is picked up: an items answer may move between them.
 PICKUP_TYPES = ("bulky-items", "metal-household-appliances", "electronic-waste")
 _NEGATED = re.compile(r"\b(no|not|ni|sin|nada de)\s+\w+")
+# The words that name a pickup itself (not its items), in the languages' matching form.
+_PICKUP_WORDS = {
+    "bulky-items": re.compile(r"\b(bulky|voluminos[oa]s?|muebles)\b"),
+    "metal-household-appliances": re.compile(
+        r"\b(appliances?|electrodomesticos?|linea blanca|metal)\b"),
+    "electronic-waste": re.compile(
+        r"\b(e ?waste|electronics?|electronic waste|electronic[oa]s?|aparatos electronicos)\b"),
+}
 
 
 def _without_negated(text: str) -> str:
@@ -256,10 +264,12 @@ def _new_type(turn: Turn, tracker: Tracker, domain: DomainDict) -> str | None:
     if current == SINGLE_LIGHT and (count_change(turn.text) or 0) >= 2:
         return MULTIPLE_LIGHTS  # "wait actually it's 3 of them out", "en realidad son 3"
     if current in PICKUP_TYPES and turn.answers("item_description"):
-        # "it's an old stove and a water heater, no furniture": items that all belong to
-        # another pickup (appliances, e-waste) move the request there; a mix stays.
-        named = type_named_in(_without_negated(turn.text), None)
-        if named in PICKUP_TYPES and named != current:
+        # "an old stove and a water heater, no furniture, so it's appliances not bulky": the
+        # items name another pickup and so does the resident; a plain "a dryer" stays bulky
+        # (a bulky pickup takes it), and so does a mix.
+        kept = _without_negated(turn.text)
+        named = type_named_in(kept, None)
+        if named in PICKUP_TYPES and named != current and _PICKUP_WORDS[named].search(kept):
             return named
     if has_cue("reconsider", turn.text) and not turn.answers("address"):
         # "actually people live in it, it's more of an encampment": a softer correction,

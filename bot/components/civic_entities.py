@@ -14,6 +14,7 @@ The action server validates and normalises what is found; this component only sp
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import spacy
@@ -113,6 +114,10 @@ REQUEST_NUMBER_PATTERNS: list[list[dict[str, Any]]] = [
     [{"TEXT": {"REGEX": r"^1-\d{7}$"}}],
     [{"TEXT": {"REGEX": r"^[Qq]-[A-Za-z0-9]{6}$"}}],
 ]
+# A local reference read from the characters: the tokenizer cuts "Q-HA8A6M" into "Q", "-",
+# "HA8A6", "M" (a letter after the hyphen, a trailing letter read as a unit), so the token
+# pattern above misses most of them.
+LOCAL_REF = re.compile(r"(?<![A-Za-z0-9-])[Qq]-[A-Za-z0-9]{6}(?![A-Za-z0-9])")
 
 _CUE_WORDS = set(CORNER_WORDS_EN + CORNER_WORDS_ES) | {"of", "de", "del"}
 
@@ -160,7 +165,10 @@ class CivicMatcher:
                 value = value.replace(" ", "").upper()
             taken.update(range(start, end))
             found.append((label, value, span.start_char, span.end_char))
-        return found
+        for ref in LOCAL_REF.finditer(text):
+            if not any(s < ref.end() and ref.start() < e for _, _, s, e in found):
+                found.append(("request_number", ref.group().upper(), ref.start(), ref.end()))
+        return sorted(found, key=lambda f: f[2])
 
 
 @DefaultV1Recipe.register(

@@ -3,13 +3,7 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-
-import pytest
-
-from eval.stack import RASA_PYTHON, ROOT
+from tests.bot.rasa_env import run_in_rasa
 
 SCRIPT = """
 import json, sys
@@ -18,7 +12,8 @@ from bot.components.ask_or_report import AskOrReport
 component = AskOrReport({**AskOrReport.get_default_config()})
 out = []
 for text, ranking, place in json.loads(sys.argv[1]):
-    entities = [{"entity": "address", "value": "x"}] if place else []
+    entity = place if isinstance(place, str) else "address"
+    entities = [{"entity": entity, "value": "x"}] if place else []
     message = Message(data={"text": text, "entities": entities,
                             "intent": {"name": ranking[0][0], "confidence": ranking[0][1]},
                             "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking]})
@@ -43,19 +38,20 @@ CASES = [
     # two reports without a place: left to the fallback (not settled here)
     (("hay un hoyo grande", [["report_pothole", 0.41], ["report_fallen_tree", 0.40]], False),
      "report_pothole"),
+    # a short message with a request number asks its status, whatever its letters look like
+    (("status of Q-HA8A6M", [["nlu_fallback", 0.3], ["ask_question", 0.2],
+                             ["check_request_status", 0.1]], "request_number"),
+     "check_request_status"),
+    (("y el 1-1000012?", [["ask_question", 0.4], ["inform", 0.3]], "request_number"),
+     "check_request_status"),
+    # but not when it cancels it
+    (("cancel Q-HA8A6M", [["cancel", 0.6], ["check_request_status", 0.3]], "request_number"),
+     "cancel"),
 ]
 
 
 def test_close_calls_are_settled_and_head_the_ranking() -> None:
-    if not RASA_PYTHON.exists():
-        pytest.skip("needs .venv-rasa (make setup)")
-    run = subprocess.run(
-        [str(RASA_PYTHON), "-c", SCRIPT, json.dumps([case for case, _ in CASES])], cwd=ROOT,
-        capture_output=True, text=True, timeout=300,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"},
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
-    decided = json.loads(run.stdout.strip().splitlines()[-1])
+    decided = run_in_rasa(SCRIPT, [case for case, _ in CASES])
     for (case, wanted), (intent, first_ranked) in zip(CASES, decided, strict=True):
         assert intent == wanted, case[0]
         assert first_ranked == intent, case[0]  # the fallback's ambiguity check reads this

@@ -204,10 +204,11 @@ def test_a_cost_question_gets_the_passage_that_gives_the_cost(rasa_stack: Stack)
 @pytest.mark.parametrize(
     ("opening", "items", "expected"),
     [("can i get a bulky item pickup at 3309 Wabash Ave", "an old stove and a water heater, "
-      "no furniture", "metal-household-appliances"),
+      "no furniture. so thats appliances not bulky i guess?", "metal-household-appliances"),
      ("quiero que recojan cosas grandes en 3309 Wabash Ave", "una tele vieja y una compu, "
-      "no hay muebles", "electronic-waste"),
-     ("can i get a bulky item pickup at 3309 Wabash Ave", "a couch and a fridge", "bulky-items")],
+      "son electronicos, no muebles", "electronic-waste"),
+     ("can i get a bulky item pickup at 3309 Wabash Ave", "a couch and a fridge", "bulky-items"),
+     ("can i get a bulky item pickup at 3309 Wabash Ave", "a dryer", "bulky-items")],
 )
 def test_items_of_another_pickup_move_the_request_to_it(
     rasa_stack: Stack, opening: str, items: str, expected: str

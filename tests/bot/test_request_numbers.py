@@ -1,0 +1,27 @@
+"""Request numbers and local references are found however the tokenizer cuts them
+(Rasa environment: the spaCy matcher the NLU pipeline runs)."""
+
+from __future__ import annotations
+
+from tests.bot.rasa_env import run_in_rasa
+
+SCRIPT = """
+import json, sys
+from bot.components.civic_entities import CivicMatcher
+matcher = CivicMatcher()
+print(json.dumps([[v for label, v, _, _ in matcher.find(text, lang) if label == "request_number"]
+                  for text, lang in json.loads(sys.argv[1])]))
+"""
+
+CASES = [
+    (("status of Q-HA8A6M", "en"), ["Q-HA8A6M"]),  # split by the tokenizer into four tokens
+    (("status of Q-7KX2PM please", "en"), ["Q-7KX2PM"]),
+    (("estado de q-ab12cd por favor", "es"), ["Q-AB12CD"]),
+    (("que paso con 1-1000012", "es"), ["1-1000012"]),
+    (("XQ-ABCDEF1 is not one", "en"), []),
+]
+
+
+def test_every_local_reference_is_found() -> None:
+    found = run_in_rasa(SCRIPT, [case for case, _ in CASES])
+    assert found == [wanted for _, wanted in CASES]
