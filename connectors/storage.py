@@ -30,7 +30,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from connectors.files import private_file
 
-__all__ = ["Database", "StorageConfigError", "production_profile", "state_db_url"]
+__all__ = ["Database", "StorageConfigError", "hold_schema_lock", "production_profile",
+           "state_db_url"]
 
 BUSY_TIMEOUT_SECONDS = 15
 
@@ -79,6 +80,16 @@ def _with_driver(url: str) -> str:
 SCHEMA_LOCK_KEY = 311_0002
 
 
+def hold_schema_lock(conn: Connection) -> None:
+    """Serialises schema creation on PostgreSQL until ``conn``'s transaction ends.
+
+    ``CREATE TABLE IF NOT EXISTS`` (and SQLAlchemy's ``create_all``) is not safe against itself
+    there: two sessions creating one table at the same moment make one fail on a duplicate key
+    in the catalogue, and replicas starting together on an empty database do exactly that.
+    """
+    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+
+
 class Database:
     """A SQLite file or a PostgreSQL database, with short transactions.
 
@@ -112,14 +123,11 @@ class Database:
     def create(self, schema: str) -> None:
         """Apply ``schema`` (statements separated by ``;``, each idempotent).
 
-        On PostgreSQL the transaction first takes an advisory lock: ``CREATE TABLE IF NOT
-        EXISTS`` is not safe against itself there (two sessions creating one table at the same
-        moment make one fail on a duplicate key in the catalogue), and replicas starting
-        together on an empty database do exactly that.
+        On PostgreSQL under :func:`hold_schema_lock`.
         """
         with self.transaction(write=True) as conn:
             if not self.is_sqlite:
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+                hold_schema_lock(conn)
             for statement in filter(None, (part.strip() for part in schema.split(";"))):
                 conn.execute(text(statement))
 

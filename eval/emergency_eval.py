@@ -109,8 +109,9 @@ def figures(rows: list[tuple[str, str, bool]], detected: list[bool]) -> dict[str
 
 
 CALIBRATION_BUDGET = TARGET_FALSE_ALARMS  # the DEV false alarms the rule may spend
-TURN_BUDGET = 0.01  # DEV conversation turns (ordinary talk in context) flagged: reported
-APPLY_TURN_BUDGET = False  # as a condition of the rule it missed a SEALED emergency (README)
+# DEV conversation turns (ordinary talk in context) flagged: printed beside the thresholds, not
+# a condition of the rule (as one, it missed a SEALED emergency: README, *Safety*).
+TURN_BUDGET = 0.01
 
 
 def _matches(assessments: list[dict[str, Any]]) -> list[Any]:
@@ -175,14 +176,12 @@ def choose_thresholds(
     on sensitivity. Two stricter rules were tried in issue 10's fifth round and each missed a
     Spanish SEALED emergency: a 1 % budget, and a 1 % cap (``TURN_BUDGET``) on the DEV
     conversations' ordinary turns flagged (which kept 911 lines off Spanish reports naming two
-    streets). The cap is printed for information (``--calibrate``), not applied
-    (``APPLY_TURN_BUDGET``); README, *Safety*.
+    streets). The flagged turns only break ties here, and ``--calibrate`` prints them.
     """
     outcomes = _grid_outcomes(rows, assessments, indices, turns, turn_assessments)
     fewest = min(o[0] for o in outcomes)
     least = [o for o in outcomes if o[0] == fewest]
-    cap = TURN_BUDGET if APPLY_TURN_BUDGET else 1.0
-    feasible = [o for o in least if o[1] <= CALIBRATION_BUDGET and o[2] <= cap]
+    feasible = [o for o in least if o[1] <= CALIBRATION_BUDGET]
     if not feasible:
         floor = min((o[1], o[2]) for o in least)
         feasible = [o for o in least if (o[1], o[2]) == floor]
@@ -206,26 +205,23 @@ def calibrate(rows: list[tuple[str, str, bool]], assessments: list[dict[str, Any
     print(f"Calibrated on the dev part: threshold_alone={best.alone} threshold_weak={best.weak} "
           f"threshold_ordinary={best.ordinary} -> {missed} missed, false alarms ≤ {worst:.3f} in "
           f"every language (budget {CALIBRATION_BUDGET:.3f}), conversation turns flagged ≤ "
-          f"{turn_worst:.3f} ({TURN_BUDGET:.3f} would be the cap, "
-          f"{'applied' if APPLY_TURN_BUDGET else 'not applied'}); set these in config.yml")
+          f"{turn_worst:.3f} ({TURN_BUDGET:.3f} would be the cap, not applied); set these in "
+          f"config.yml")
     matches = _matches(assessments)
     start = 0
     for path, count in files:
-        held = set(range(start, start + count))
+        held = range(start, start + count)
         start += count
         chosen = choose_thresholds(rows, assessments, [i for i in everything if i not in held],
                                    turns, turn_assessments)[0]
-        for lang in sorted({rows[i][0] for i in held}):
-            mine = [i for i in held if rows[i][0] == lang]
-            flagged = {i: decide(matches[i], assessments[i]["probability"], chosen)
-                       for i in mine}
-            emergencies = [i for i in mine if rows[i][2]]
-            ordinary = [i for i in mine if not rows[i][2]]
+        judged = figures([rows[i] for i in held],
+                         [decide(matches[i], assessments[i]["probability"], chosen)
+                          for i in held])
+        for lang, f in judged.items():
             print(f"    left out {path.name} {lang}: thresholds {chosen.alone}/{chosen.weak}/"
-                  f"{chosen.ordinary} from the other files -> "
-                  f"{sum(1 for i in emergencies if not flagged[i])} of {len(emergencies)} "
-                  f"emergencies missed, false alarms "
-                  f"{sum(flagged[i] for i in ordinary) / max(len(ordinary), 1):.3f}")
+                  f"{chosen.ordinary} from the other files -> {len(f['missed'])} of "
+                  f"{f['emergencies']} emergencies missed, false alarms "
+                  f"{f['false_alarm_rate']:.3f}")
 
 
 def main() -> None:

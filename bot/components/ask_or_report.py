@@ -58,6 +58,19 @@ YES_NO = frozenset({"affirm", "deny"})
 MIN_WORDS = 3  # "no?" alone stays a no
 
 
+def _settle(message: Message, ranking: list[dict[str, Any]], name: str, confidence: float) -> None:
+    """Makes ``name`` the message's intent, first in the ranking too.
+
+    The FallbackClassifier's ambiguity check reads the ranking, and a settled call is not
+    ambiguous any more. The rest of the ranking stays (the actions read which report it was).
+    """
+    message.set(INTENT, {"name": name, "confidence": confidence}, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [
+        {"name": name, "confidence": confidence},
+        *(r for r in ranking if r["name"] != name),
+    ], add_to_output=True)
+
+
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
 )
@@ -103,16 +116,8 @@ class AskOrReport(GraphComponent):
                                 float(first["confidence"]) - float(second["confidence"]),
                                 has_place)
             if name is not None:
-                confidence = min(1.0, float(first["confidence"]) + float(second["confidence"]))
-                message.set(INTENT, {"name": name, "confidence": confidence},
-                            add_to_output=True)
-                # First in the ranking too: the FallbackClassifier's ambiguity check reads the
-                # ranking, and a settled close call is not ambiguous any more. The rest of the
-                # ranking stays (the actions read which report it was).
-                message.set(INTENT_RANKING_KEY, [
-                    {"name": name, "confidence": confidence},
-                    *(r for r in ranking if r["name"] != name),
-                ], add_to_output=True)
+                _settle(message, ranking, name,
+                        min(1.0, float(first["confidence"]) + float(second["confidence"])))
         return messages
 
     @staticmethod
@@ -132,11 +137,8 @@ class AskOrReport(GraphComponent):
                 text.split()) > STATUS_MAX_WORDS:
             return False
         status = next((r for r in ranking if r["name"] == STATUS), None)
-        confidence = max(float(status["confidence"]) if status else 0.0, STATUS_CONFIDENCE)
-        message.set(INTENT, {"name": STATUS, "confidence": confidence}, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [{"name": STATUS, "confidence": confidence},
-                                         *(r for r in ranking if r["name"] != STATUS)],
-                    add_to_output=True)
+        _settle(message, ranking, STATUS,
+                max(float(status["confidence"]) if status else 0.0, STATUS_CONFIDENCE))
         return True
 
     def _decide(

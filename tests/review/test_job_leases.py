@@ -45,6 +45,12 @@ class _Instance:
         assert user is not None
         return user
 
+    def run_job(self) -> Job:
+        """Starts a job here and waits until it is in its training step (running)."""
+        job = self.runner.start(self.admin())
+        assert self.started.wait(30)
+        return job
+
     def status(self, job_id: int) -> Job:
         with self.runner.sessions() as db:
             job = db.get(Job, job_id)
@@ -79,8 +85,7 @@ def test_a_job_runs_on_one_instance_and_the_other_leaves_it_alone(
     instances: list[_Instance],
 ) -> None:
     one, two = instances
-    job = one.runner.start(one.admin())
-    assert one.started.wait(30)
+    job = one.run_job()
     with pytest.raises(JobAlreadyRunning):
         two.runner.start(two.admin())
     two.runner.recover()  # what the second instance does when it (re)starts
@@ -90,8 +95,7 @@ def test_a_job_runs_on_one_instance_and_the_other_leaves_it_alone(
     assert one.status(job.id).status == "failed"  # the test's training step failed it
     with one.runner.sessions() as db:
         assert db.get(JobSlot, 1) is None  # the slot is free again
-    two.runner.start(two.admin())  # and the other instance can run the next job
-    assert two.started.wait(30)
+    two.run_job()  # and the other instance can run the next job
 
 
 def test_the_lease_is_renewed_while_the_job_runs(tmp_path: Path) -> None:
@@ -100,8 +104,7 @@ def test_the_lease_is_renewed_while_the_job_runs(tmp_path: Path) -> None:
                        lease_seconds=0.8)
     instance = _Instance(runner)
     try:
-        job = runner.start(instance.admin())
-        assert instance.started.wait(30)
+        job = instance.run_job()
         time.sleep(2.5)  # three lease lifetimes
         with runner.sessions() as db:
             slot = db.get(JobSlot, 1)
@@ -115,8 +118,7 @@ def test_a_job_whose_instance_died_is_failed_by_another_instance(
     instances: list[_Instance],
 ) -> None:
     one, two = instances
-    job = one.runner.start(one.admin())
-    assert one.started.wait(30)
+    job = one.run_job()
     # Instance one dies (kill -9): it stops renewing, and its lease runs out.
     one.runner.owner = "gone"
     with one.runner.sessions() as db:
@@ -126,8 +128,7 @@ def test_a_job_whose_instance_died_is_failed_by_another_instance(
     dead = two.status(job.id)
     assert dead.status == "failed"
     assert "stopped" in dead.message
-    second = two.runner.start(two.admin())
-    assert two.started.wait(30)
+    second = two.run_job()
     assert two.status(second.id).status == "running"
 
 

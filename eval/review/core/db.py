@@ -10,12 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.files import private_file
-from connectors.storage import SCHEMA_LOCK_KEY
+from connectors.storage import hold_schema_lock
 from eval.review.core.config import Settings
 from eval.review.models import Base
 
@@ -35,10 +35,9 @@ def create_review_engine(settings: Settings) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         Base.metadata.create_all(engine)
         return engine
-    # Two instances starting together on an empty PostgreSQL database would create the same
-    # tables at once and one would fail (a duplicate key in the catalogue): one at a time.
+    # Two instances starting together on an empty database: one creates the tables at a time.
     with engine.begin() as connection:
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+        hold_schema_lock(connection)
         Base.metadata.create_all(connection)
     return engine
 
