@@ -46,12 +46,10 @@ from connectors.senders import conversation_id
 from connectors.sms.signature import compute_twilio_signature
 
 ROOT = Path(__file__).resolve().parent.parent
-# Each part is the union of its writers' files (the files' headers say who wrote what).
-PARTS = {"dev": [ROOT / "eval/data/conversations_dev.yml",
-                 ROOT / "eval/data/conversations_dev2.yml",
-                 ROOT / "eval/data/conversations_dev3.yml"],
-         "sealed": [ROOT / "eval/data/conversations_sealed.yml",
-                    ROOT / "eval/data/conversations_sealed2.yml"]}
+# Each part is the union of its writers' files (the files' headers say who wrote what), in
+# every language: a new writer's or a new language's file joins its part by its name.
+DATA = ROOT / "eval/data"
+PARTS = {part: sorted(DATA.glob(f"conversations_{part}*.yml")) for part in ("dev", "sealed")}
 TARGET_PASS_RATE = 0.95
 FORM = "service_request_form"
 # Step names of the conversation files → the form's slots.
