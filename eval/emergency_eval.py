@@ -4,13 +4,11 @@ Parses each message of the held-out emergency sets with the trained model (run i
 environment) and reports, per language and per part, the recall on emergencies and the
 false-alarm rate on ordinary 311 messages that mention fire, gas, lines, smoke or police:
 
-* ``eval/data/emergency_dev.yml`` (+ ``emergency_dev_es2.yml``, more Spanish) — the DEV part:
+* ``eval/data/emergency_dev*.yml`` — the DEV part (every writer's DEV file, every language):
   its misses and false alarms are listed, and ``--calibrate`` picks the detector's thresholds
   on it;
-* ``eval/data/emergency_sealed.yml`` (+ ``emergency_sealed_es2.yml``) — the SEALED part, never
-  used for tuning: only its figures are printed, never its messages;
-* ``emergency_dev4.yml`` / ``emergency_sealed4.yml`` — a fourth writer's set (both languages),
-  split in halves; each part's figures are also printed file by file;
+* ``eval/data/emergency_sealed*.yml`` — the SEALED part, never used for tuning: only its
+  figures are printed, never its messages; each part's figures are also printed file by file;
 * the ordinary turns of the DEV conversations (``conversations_dev*.yml``: reports, place
   answers, corrections), with the DEV part: how many a 911 line would lead (listed).
 
@@ -35,11 +33,10 @@ import yaml
 from eval.nlu_eval import latest_model, quiet_rasa
 
 ROOT = Path(__file__).resolve().parent.parent
-PARTS = {"dev": [ROOT / "eval/data/emergency_dev.yml", ROOT / "eval/data/emergency_dev_es2.yml",
-                 ROOT / "eval/data/emergency_dev4.yml"],
-         "sealed": [ROOT / "eval/data/emergency_sealed.yml",
-                    ROOT / "eval/data/emergency_sealed_es2.yml",
-                    ROOT / "eval/data/emergency_sealed4.yml"]}
+# Each part is the union of its writers' files, in every language: a new writer's or a new
+# language's file joins its part by its name.
+PARTS = {part: sorted((ROOT / "eval/data").glob(f"emergency_{part}*.yml"))
+         for part in ("dev", "sealed")}
 CONVERSATIONS_DEV = sorted((ROOT / "eval/data").glob("conversations_dev*.yml"))
 TARGET_RECALL = 1.0
 TARGET_FALSE_ALARMS = 0.03
