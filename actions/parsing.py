@@ -22,7 +22,10 @@ from bot.text import fold, matching_form
 
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE_RE = re.compile(r"(?:\+?1[\s.-]?)?\(?(\d{3})\)?[\s.-]?(\d{3})[\s.-]?(\d{4})\b")
-_DIGITS_RE = re.compile(r"\b\d{1,4}\b")
+# A number stands alone or is glued to a word of another script ("2개", "3本"), but not to Latin
+# letters or other digits ("2nd", "90210").
+_LATIN = r"0-9A-Za-z\u00c0-\u024f_"
+_DIGITS_RE = re.compile(rf"(?<![{_LATIN}])\d{{1,4}}(?![{_LATIN}])")
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,14 @@ class FormWords:
     vehicle_makes: frozenset[str]
     vehicle_kinds: frozenset[str]
     cues: dict[str, tuple[re.Pattern[str], ...]]
+    endings: tuple[str, ...] = ()
+    """Endings a pack's words take without a space (particles: "소파" in "소파를")."""
+
+    def word(self, phrase: str) -> str:
+        """A regular expression for ``phrase`` as a whole word, with any ending after it."""
+        endings = "|".join(re.escape(e) for e in self.endings)
+        tail = f"(?:{endings})?" if endings else ""
+        return rf"(?<!\w){re.escape(phrase)}{tail}(?!\w)"
 
 
 def _folded(words: Iterable[Any]) -> set[str]:
@@ -64,6 +75,7 @@ def _form_words(directory: Path) -> FormWords:
     makes: set[str] = set()
     kinds: set[str] = set()
     cues: dict[str, list[re.Pattern[str]]] = {}
+    endings: set[str] = set()
     for pack in load_packs(directory):
         form = pack.section("form")
         yes |= _folded(form.get("yes") or [])
@@ -82,6 +94,7 @@ def _form_words(directory: Path) -> FormWords:
         kinds |= _folded(vehicle.get("kinds") or [])
         for name, patterns in (form.get("cues") or {}).items():
             cues.setdefault(str(name), []).extend(re.compile(p) for p in patterns)
+        endings |= _folded(form.get("endings") or [])
     return FormWords(
         yes=frozenset(yes),
         fillers=frozenset(fillers),
@@ -94,6 +107,7 @@ def _form_words(directory: Path) -> FormWords:
         vehicle_makes=frozenset(makes),
         vehicle_kinds=frozenset(kinds),
         cues={name: tuple(patterns) for name, patterns in cues.items()},
+        endings=tuple(sorted(endings, key=len, reverse=True)),  # "에서" before "에"
     )
 
 
@@ -111,12 +125,12 @@ def after_cue(name: str, text: str) -> str | None:
 
 
 def _phrase_in(phrase: str, form: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", form) is not None
+    return re.search(form_words().word(phrase), form) is not None
 
 
 def _without(phrases: Iterable[str], form: str) -> str:
     for phrase in sorted(phrases, key=len, reverse=True):
-        form = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " ", form)
+        form = re.sub(form_words().word(phrase), " ", form)
     return " ".join(form.split())
 
 
@@ -214,7 +228,7 @@ def find_items(text: str) -> list[str]:
     found: list[tuple[int, str]] = []
     taken: list[tuple[int, int]] = []
     for item in form_words().items:  # longest first: "box spring" before "spring"
-        for match in re.finditer(rf"(?<!\w){re.escape(item)}(?!\w)", form):
+        for match in re.finditer(form_words().word(item), form):
             start, end = match.span()
             if any(s < end and start < e for s, e in taken):
                 continue

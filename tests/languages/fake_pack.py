@@ -26,6 +26,8 @@ ARTICLE = "graffiti-report"
 ARTICLE_TITLE = "ᚺᛟᚹ ᛏᛟ ᚱᛖᛈᛟᚱᛏ ᚷᚱᚨᚠᚠᛁᛏᛁ"
 QUESTION = "ᚹᚺᛖᚱᛖ ᛞᛟ ᛁ ᚱᛖᛈᛟᚱᛏ ᚷᚱᚨᚠᚠᛁᛏᛁ"
 BODY = "ᚲᚨᛚᛚ 311 ᛟᚱ ᚢᛋᛖ ᛗᚤᛚᚨ311 ᛏᛟ ᚱᛖᛈᛟᚱᛏ ᚷᚱᚨᚠᚠᛁᛏᛁ. ᚲᚱᛖᚹᛋ ᚲᛟᛗᛖ ᚹᛁᚦᛁᚾ ᛏᚹᛟ ᛞᚨᚤᛋ."
+ITEM = "ᛋᛟᚠᚨ"  # a couch
+ENDING = "ᛖᚾ"  # an ending glued to a word: "ᛋᛟᚠᚨᛖᚾ", the couch
 KEYWORDS = {"opt_out": ["XSTOPPA"], "opt_in": ["XSTARTA"], "help": ["XHJALPA"]}
 
 
@@ -66,7 +68,7 @@ def pack_data() -> dict[str, Any]:
         "knowledge": {"required": False, "hedges": ["ᛗᚨᚤ ᚺᚨᚢᛖ ᚲᚺᚨᚾᚷᛖᛞ"],
                       "number_words": {"ᛏᚹᛟ": "2"}},
         "eval": {"skip": "ᛋᚲᛁᛈ", "yes": "ᛃᚨ"},
-        "form": {"yes": ["ᛃᚨ"], "skip": ["ᛋᚲᛁᛈ"]},
+        "form": {"yes": ["ᛃᚨ"], "skip": ["ᛋᚲᛁᛈ"], "items": [ITEM], "endings": [ENDING]},
     }
 
 

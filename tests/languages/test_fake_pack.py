@@ -16,6 +16,7 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
+from actions.parsing import find_items, parse_count
 from bot.domain_build import assembled_domain
 from bot.language import choose_language, detect_language, requested_language
 from bot.languages import PACKS_ENV, codes, default_language, get_pack, ui_text
@@ -37,7 +38,17 @@ from knowledge_base.index import build
 from knowledge_base.retriever import Retriever, all_views, fused_views
 from knowledge_base.text import guess_language, tokenize
 from tests.languages import fake_pack
-from tests.languages.fake_pack import ARTICLE, BODY, CODE, MARK, NAME, QUESTION, REPOSITORY_CODES
+from tests.languages.fake_pack import (
+    ARTICLE,
+    BODY,
+    CODE,
+    ENDING,
+    ITEM,
+    MARK,
+    NAME,
+    QUESTION,
+    REPOSITORY_CODES,
+)
 from tests.sms.conftest import AUTH_TOKEN, RESIDENT, FakeBot, signed, twilio_form
 
 # A few real articles, so the index builds in seconds.
@@ -105,6 +116,15 @@ def test_messages_in_its_script_are_detected_and_it_can_be_asked_for() -> None:
                  "evidence": 5, "confidence": 1.0}]
     assert choose_language("en", False, entities, None, codes()) == (CODE, False)
     assert guess_language(QUESTION) == CODE
+
+
+def test_form_answers_in_the_language_are_read() -> None:
+    """An item with the language's ending glued to it is that item; "2ᛏ" (a counter word
+    glued to the digits, as in "소파 2개") is a count of 2, while "2nd" stays an ordinal."""
+    assert find_items(f"{ITEM}{ENDING} ᚺᛖᚱᛖ") == [ITEM]
+    assert find_items(f"{ITEM}ᛏᛏ") == []  # not an ending: another word
+    assert parse_count(f"{ITEM} 2ᛏ") == 2
+    assert parse_count("on 2nd street") is None
 
 
 def test_replies_and_interface_texts_are_looked_up_in_the_pack() -> None:
