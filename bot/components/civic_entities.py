@@ -26,7 +26,9 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from spacy.language import Language
 from spacy.matcher import Matcher
+from spacy.util import compile_suffix_regex
 
 from bot.languages import default_language, load_packs
 
@@ -108,6 +110,19 @@ def _address_patterns() -> list[list[dict[str, Any]]]:
     return patterns
 
 
+# Letters of another script glued to a Latin word or a number are a word of their own, so that
+# "6th St에" (a particle) and "1-1000123번" (a counter) leave "St" and "1-1000123" whole.
+_OTHER_SCRIPT_SUFFIX = r"(?<=[0-9A-Za-z.])[^\W\d_A-Za-z\u00c0-\u024f]+$"
+
+
+def _tokenizer(code: str) -> Language:
+    """The blank spaCy tokenizer for ``code``, splitting other-script letters off Latin words."""
+    nlp = spacy.blank(code)
+    suffixes = [*nlp.Defaults.suffixes, _OTHER_SCRIPT_SUFFIX]
+    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    return nlp
+
+
 REQUEST_NUMBER_PATTERNS: list[list[dict[str, Any]]] = [
     # "1-1000023" is tokenised as "1", "-", "1000023"
     [{"TEXT": "1"}, {"TEXT": "-"}, {"TEXT": {"REGEX": r"^\d{7}$"}}],
@@ -132,7 +147,7 @@ class CivicMatcher:
     def __init__(self) -> None:
         self._default = default_language()
         self._nlp = {
-            pack.code: spacy.blank(str(pack.data.get("spacy") or "xx")) for pack in load_packs()
+            pack.code: _tokenizer(str(pack.data.get("spacy") or "xx")) for pack in load_packs()
         }
         self._matchers: dict[str, Matcher] = {}
         for lang, nlp in self._nlp.items():
