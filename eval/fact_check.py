@@ -57,7 +57,10 @@ RANK = {"high": 0, "medium": 1, "low": 2}
 # is mentioned. Nothing else is exempt.
 UNIVERSAL = frozenset({"911"})
 # A web address written in an answer ("lacityvet.com/onlinevoucher"): it must come from a fact.
-_ADDRESS = re.compile(r"\b(?:[a-z0-9-]+\.)+(?:org|gov|com)(?:/[\w./-]*[\w/])?", re.IGNORECASE)
+# A web address is ASCII: it ends where a letter of another script begins ("…/outages에서").
+_ADDRESS = re.compile(
+    r"\b(?:[a-z0-9-]+\.)+(?:org|gov|com)(?:/[a-z0-9_./-]*[a-z0-9_/])?", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
