@@ -140,14 +140,30 @@ def _lexicon_scores(words: list[str], text: str) -> dict[str, float]:
     return scores
 
 
-def _script(words: list[str]) -> tuple[str, int] | None:
-    """The language whose own script most of the message's letters are written in."""
-    letters = sum(len(w) for w in words)
+# A message is in a script language when at least this share of its letters are in that
+# language's own script: one Hangul syllable carries what two or three Latin letters do, so
+# "pothole 신고할게요" and "3500 W 6th St에 소파가 있어요" are Korean, "my 소파 is broken" is not.
+SCRIPT_SHARE = 1 / 3
+
+
+def script_language(text: str) -> str | None:
+    """The pack language whose own ``script`` writes at least a third of ``text``'s letters."""
+    letters = sum(1 for ch in text if ch.isalpha())
+    if not letters:
+        return None
     for code, script in _hints().scripts.items():
-        written = sum(len(script.findall(w)) for w in words)
-        if letters and written * 2 >= letters:
-            return code, sum(1 for w in words if script.search(w))
+        if len(script.findall(text)) >= SCRIPT_SHARE * letters:
+            return code
     return None
+
+
+def _script(words: list[str]) -> tuple[str, int] | None:
+    """The language whose own script writes the message (:func:`script_language`)."""
+    code = script_language(" ".join(words))
+    if code is None:
+        return None
+    script = _hints().scripts[code]
+    return code, sum(1 for w in words if script.search(w))
 
 
 def _langdetect(text: str) -> tuple[str | None, float]:
