@@ -141,13 +141,14 @@ def _lexicon_scores(words: list[str], text: str) -> dict[str, float]:
 
 
 # A message is in a script language when at least this share of its letters are in that
-# language's own script: one Hangul syllable carries what two or three Latin letters do, so
-# "pothole 신고할게요" and "3500 W 6th St에 소파가 있어요" are Korean, "my 소파 is broken" is not.
-SCRIPT_SHARE = 1 / 3
+# language's own script: one Hangul syllable carries what two or three Latin letters do, and
+# nobody writes Hangul who does not read it, so "Jefferson Blvd 교회 담에 낙서" and "multiple
+# streetlights out 이에요 우리 블럭" are Korean, while "Olympic Blvd랑 Normandie" is an address.
+SCRIPT_SHARE = 1 / 6
 
 
 def script_language(text: str) -> str | None:
-    """The pack language whose own ``script`` writes at least a third of ``text``'s letters."""
+    """The pack language whose own ``script`` writes a sixth or more of ``text``'s letters."""
     letters = sum(1 for ch in text if ch.isalpha())
     if not letters:
         return None

@@ -34,6 +34,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from bot.language import script_language
 from bot.place_mask import mask_places
 from bot.safety import STRONG, PatternMatch, Thresholds, decide, default_patterns
 from bot.text import matching_form
@@ -82,6 +83,8 @@ class DangerDetector(GraphComponent, EntityExtractorMixin):
         self._resource = resource
         self._vectorizers = vectorizers or []
         self._classifier = classifier
+        # a script language's own (vectorizers, classifier), by language code
+        self._by_script: dict[str, tuple[list[TfidfVectorizer], LogisticRegression]] = {}
         self._thresholds = Thresholds(
             alone=float(config["threshold_alone"]),
             weak=float(config["threshold_weak"]),
@@ -103,13 +106,15 @@ class DangerDetector(GraphComponent, EntityExtractorMixin):
         return cls(config, model_storage, resource)
 
     # --- training -------------------------------------------------------------------------
-    def _features(self, messages: list[Message], fit: bool = False) -> sp.csr_matrix:
+    def _features(
+        self, messages: list[Message], vectorizers: list[TfidfVectorizer], fit: bool = False
+    ) -> sp.csr_matrix:
         texts = [matching_form(str(m.get(TEXT) or "")) for m in messages]
         if self._keep is not None:
             texts = [mask_places(text, self._keep) for text in texts]
         grams = [
             vectorizer.fit_transform(texts) if fit else vectorizer.transform(texts)
-            for vectorizer in self._vectorizers
+            for vectorizer in vectorizers
         ]
         vectors = [_sentence_vector(m) for m in messages]
         width = next((len(v) for v in vectors if v is not None), 0)
@@ -120,33 +125,55 @@ class DangerDetector(GraphComponent, EntityExtractorMixin):
         return sp.hstack([*grams, sp.csr_matrix(dense)], format="csr")
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Fits the classifier on danger, not_danger and every other intent's examples."""
-        examples = [m for m in training_data.intent_examples if m.get(TEXT)]
+        """Fits the classifier on danger, not_danger and every other intent's examples.
+
+        Examples written in a language pack's own script (Hangul) train a classifier of their
+        own, as the intent classifier does (:mod:`bot.components.intent_classifier`): they share
+        no n-gram with the others and would only crowd the shared vocabulary.
+        """
+        groups: dict[str, list[Message]] = {}
+        for message in training_data.intent_examples:
+            if message.get(TEXT):
+                key = script_language(str(message.get(TEXT))) or ""
+                groups.setdefault(key, []).append(message)
+        for key, examples in sorted(groups.items()):
+            fitted = self._fit(examples)
+            if fitted is None:
+                logger.warning(f"DangerDetector: no danger examples in {key or 'the shared'} "
+                               "group; patterns (and the shared classifier) decide there")
+            elif key:
+                self._by_script[key] = fitted
+            else:
+                self._vectorizers, self._classifier = fitted
+        self._persist()
+        return self._resource
+
+    def _fit(
+        self, examples: list[Message]
+    ) -> tuple[list[TfidfVectorizer], LogisticRegression] | None:
         labels = np.array([m.get(INTENT) == DANGER_INTENT for m in examples], dtype=int)
         if labels.sum() == 0 or labels.sum() == len(labels):
-            logger.warning("DangerDetector: no danger examples; only patterns will be used")
-            self._persist()
-            return self._resource
+            return None
         # Character n-grams forgive spelling ("gas leek"); word n-grams keep "fire hydrant"
         # apart from "fire"; the sentence embedding carries meaning beyond seen words.
-        self._vectorizers = [
+        vectorizers = [
             TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True,
                             max_features=60000),
             TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
         ]
-        features = self._features(examples, fit=True)
-        self._classifier = LogisticRegression(
+        features = self._features(examples, vectorizers, fit=True)
+        classifier = LogisticRegression(
             C=float(self._config["C"]), class_weight="balanced", max_iter=3000
         )
-        self._classifier.fit(features, labels)
-        self._persist()
-        return self._resource
+        classifier.fit(features, labels)
+        return vectorizers, classifier
 
     def _persist(self) -> None:
         with self._storage.write_to(self._resource) as directory:
             with (directory / _MODEL_FILE).open("wb") as handle:
                 pickle.dump(
-                    {"vectorizers": self._vectorizers, "classifier": self._classifier}, handle
+                    {"vectorizers": self._vectorizers, "classifier": self._classifier,
+                     "by_script": self._by_script}, handle
                 )
 
     @classmethod
@@ -165,8 +192,10 @@ class DangerDetector(GraphComponent, EntityExtractorMixin):
                     saved = pickle.load(handle)  # noqa: S301 - our own model file
         except (ValueError, FileNotFoundError):
             saved = {}
-        return cls(config, model_storage, resource, saved.get("vectorizers"),
-                   saved.get("classifier"))
+        detector = cls(config, model_storage, resource, saved.get("vectorizers"),
+                       saved.get("classifier"))
+        detector._by_script = dict(saved.get("by_script") or {})
+        return detector
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Hides the danger and not_danger examples from the components after this one."""
@@ -176,10 +205,22 @@ class DangerDetector(GraphComponent, EntityExtractorMixin):
 
     # --- inference ------------------------------------------------------------------------
     def probabilities(self, messages: list[Message]) -> list[float]:
-        """The classifier's probability of danger for each message (0 without a classifier)."""
-        if self._classifier is None or not self._vectorizers or not messages:
-            return [0.0] * len(messages)
-        return [float(p) for p in self._classifier.predict_proba(self._features(messages))[:, 1]]
+        """The classifier's probability of danger for each message (0 without a classifier).
+
+        A message written in a script language is read by that language's classifier when
+        there is one.
+        """
+        result = []
+        for message in messages:
+            key = script_language(str(message.get(TEXT) or "")) or ""
+            vectorizers, classifier = self._by_script.get(
+                key, (self._vectorizers, self._classifier))
+            if classifier is None or not vectorizers:
+                result.append(0.0)
+                continue
+            features = self._features([message], vectorizers)
+            result.append(float(classifier.predict_proba(features)[0, 1]))
+        return result
 
     def assess(self, message: Message) -> tuple[bool, PatternMatch, float]:
         """(danger?, pattern match, classifier probability) for one message."""

@@ -84,3 +84,56 @@ def test_a_script_language_trains_its_own_classifier(
     # and both survive saving and loading the model
     assert got["loaded_en"] == got["both_en"]
     assert got["loaded_xx"] == got["both_xx"]
+
+
+DANGER_SCRIPT = """
+import json, tempfile
+from pathlib import Path
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import TEXT, INTENT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from bot.components.danger_detector import DangerDetector
+
+CONTEXT = ExecutionContext(GraphSchema({}), "m")
+english = [Message(data={TEXT: t, INTENT: i}) for t, i in [
+    ("the kitchen is full of flames", "danger"), ("flames coming out of the garage", "danger"),
+    ("flames everywhere in the hallway", "danger"), ("graffiti on the wall", "not_danger"),
+    ("a pothole on main street", "not_danger"), ("the streetlight is out", "not_danger")] * 3]
+# Runish examples whose words say the opposite
+runish = [Message(data={TEXT: t, INTENT: i}) for t, i in [
+    ("ᚠᛚᚨᛗᛖᛋ ᛁᚾ ᚦᛖ ᚲᛁᛏᚲᚺᛖᚾ", "not_danger"), ("ᚠᛚᚨᛗᛖᛋ ᛟᚾ ᚦᛖ ᚹᚨᛚᛚ", "not_danger"),
+    ("ᛈᛟᛏᚺᛟᛚᛖ ᚺᛖᛚᛈ", "danger"), ("ᛈᛟᛏᚺᛟᛚᛖ ᚾᛟᚹ", "danger")] * 3]
+storage = LocalModelStorage(Path(tempfile.mkdtemp()))
+config = {**DangerDetector.get_default_config()}
+
+def trained(examples, name):
+    resource = Resource(name)
+    detector = DangerDetector.create(config, storage, resource, CONTEXT)
+    detector.train(TrainingData(examples))
+    return DangerDetector.load(config, storage, resource, CONTEXT)
+
+def probability(detector, text):
+    return round(detector.probabilities([Message(data={TEXT: text})])[0], 6)
+
+alone, both = trained(english, "english"), trained(english + runish, "both")
+print(json.dumps({
+    "alone_en": probability(alone, "flames in the kitchen"),
+    "both_en": probability(both, "flames in the kitchen"),
+    "both_xx_pothole": probability(both, "ᛈᛟᛏᚺᛟᛚᛖ ᚺᛖᛚᛈ ᚾᛟᚹ"),
+    "both_xx_flames": probability(both, "ᚠᛚᚨᛗᛖᛋ ᛁᚾ ᚦᛖ ᚲᛁᛏᚲᚺᛖᚾ"),
+}))
+"""
+
+
+def test_a_script_language_trains_its_own_danger_classifier(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The danger classifier of English does not move when Runish examples are added, and
+    Runish messages are read by what the Runish examples taught."""
+    monkeypatch.setenv("LA311_LANGUAGE_PACKS", str(fake_pack.make_packs(tmp_path / "packs")))
+    got = run_in_rasa(DANGER_SCRIPT, None)
+    assert got["both_en"] == got["alone_en"] > 0.5
+    assert got["both_xx_pothole"] > 0.5 > got["both_xx_flames"]
