@@ -74,13 +74,14 @@ def test_replies_sent_in_both_languages_fit_one_segment(key: str) -> None:
     assert text.startswith("LA 311 Assistant:") and "\n" in text
 
 
-def test_help_says_who_we_are_how_to_stop_and_how_to_reach_a_person() -> None:
+def test_help_says_who_we_are_911_how_to_stop_and_how_to_reach_a_person() -> None:
+    """HELP is also what someone in danger may text: the reply names 911 first."""
     english, spanish = message("help", "en"), message("help", "es")
-    assert english.startswith("LA 311 Assistant")
+    assert english.startswith("LA 311 Assistant: In danger? Call 911.")
     assert "Reply STOP to opt out" in english
     assert "3-1-1" in english and "person" in english
-    assert spanish.startswith("Asistente 311 de LA")
-    assert "Responda PARA para no recibir más mensajes" in spanish
+    assert spanish.startswith("Asistente 311 de LA: Si hay peligro, llame al 911.")
+    assert "Responda PARA para cancelar" in spanish
     assert "3-1-1" in spanish and "persona" in spanish
 
 
