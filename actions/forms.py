@@ -186,6 +186,21 @@ def _uses(tracker: Tracker, slot: str) -> bool:
     return slot in attribute_slots(tracker.get_slot("service_code"))
 
 
+def _said_since_last_answer(tracker: Tracker, response: str) -> bool:
+    """Whether the assistant sent ``response`` between the resident's last two messages."""
+    seen_latest = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_latest:
+                return False
+            seen_latest = True
+        elif seen_latest and event.get("event") == "bot" and (
+            (event.get("metadata") or {}).get("utter_action") == response
+        ):
+            return True
+    return False
+
+
 async def _answered(
     text: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
 ) -> bool:
@@ -804,7 +819,14 @@ class ValidateServiceRequestForm(FormValidationAction):
             return {"contact_info": tracker.get_slot("contact_info")}
         if await _answered(text, dispatcher, tracker, domain):
             return {"contact_info": None}  # a question, answered: the step is asked again
-        if is_skip(text) or tracker.latest_message.get("intent", {}).get("name") == "deny":
+        if (
+            is_skip(text)
+            or tracker.latest_message.get("intent", {}).get("name") == "deny"
+            or _said_since_last_answer(tracker, "utter_invalid_contact")
+        ):
+            # a second answer that is neither a phone nor an email ("I'd rather not leave
+            # one", in words the form does not know) is a no: the request goes anonymous
+            # instead of asking forever
             dispatcher.utter_message(response="utter_anonymous")
             return {"contact_info": ANONYMOUS}
         dispatcher.utter_message(response="utter_invalid_contact")

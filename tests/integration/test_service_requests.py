@@ -251,3 +251,15 @@ def test_english_cancel_and_handoff(rasa_stack: Stack) -> None:
     say(rasa_stack, sender, "/report_pothole", "Where is it?")
     say(rasa_stack, sender, "can I talk to a real person?", "(213) 473-3231", "Where is it?")
     say(rasa_stack, sender, "never mind", "cancelled")
+
+
+def test_a_second_unreadable_contact_answer_files_anonymously(rasa_stack: Stack) -> None:
+    """A resident whose answer twice is neither a phone nor an email is not asked forever."""
+    sender = new_sender()
+    say(rasa_stack, sender, "pothole at 200 N Spring St", "describe the problem")
+    say(rasa_stack, sender, "skip")
+    say(rasa_stack, sender, "my number is 555-12", "couldn't read a phone number")
+    say(rasa_stack, sender, "its 555-12 i said", "will be anonymous", "Please check your request")
+    reply = say(rasa_stack, sender, "yes", "Your request number is")
+    stored = backend_request(rasa_stack, REQUEST_ID.search(reply).group())  # type: ignore[union-attr]
+    assert stored["service_code"] == "pothole"
