@@ -5,7 +5,10 @@ marked with a ``danger`` entity, whatever else the message was. The first bubble
 call 911 now (with one line of advice for the kind of danger). Then:
 
 * mid-request: the values this message filled are undone (a house fire is not the answer to
-  "Where is it?") and the resident is told the request will continue; the form asks again;
+  "Where is it?") and the resident is told the request will continue; the form asks again.
+  A resident who answers that same question again and is flagged again has been warned
+  twice: the answer is kept and the request moves on (with the 911 line first again), so a
+  description that only sounds dangerous ("a deep hole, 60 cm across") cannot loop forever;
 * a City follow-up that makes sense after the emergency (a tree on a power line → a fallen
   tree request) is offered, never started unasked;
 * a downed power line also gets LADWP's outage line.
@@ -52,6 +55,31 @@ def undo_this_turn(tracker: Tracker) -> list[EventType]:
     ]
 
 
+def warned_at_this_step(tracker: Tracker) -> bool:
+    """Whether the resident's previous message, at the form's current question, got the warning.
+
+    True when ``action_emergency`` ran after the message before the latest one and the form's
+    requested slot has not moved since: the resident heard "call 911" and answered the same
+    question again.
+    """
+    step = tracker.get_slot("requested_slot")
+    if not tracker.active_loop_name or not step:
+        return False
+    users_seen = 0
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            users_seen += 1
+            if users_seen == 2:
+                return False
+        elif users_seen == 1 and kind == "slot" and event.get("name") == "requested_slot":
+            if event.get("value") not in (None, step):
+                return False
+        elif users_seen == 1 and kind == "action" and event.get("name") == "action_emergency":
+            return True
+    return False
+
+
 class ActionEmergency(Action):
     """Says to call 911 now, then resumes the request or offers a fitting follow-up."""
 
@@ -67,7 +95,7 @@ class ActionEmergency(Action):
         dispatcher.utter_message(
             response=f"utter_emergency_{kind}" if kind in KINDS else "utter_emergency"
         )
-        events = undo_this_turn(tracker)
+        events = [] if warned_at_this_step(tracker) else undo_this_turn(tracker)
         if tracker.active_loop_name:
             dispatcher.utter_message(response="utter_emergency_then_request")
             return events

@@ -63,6 +63,22 @@ def test_mid_form_the_warning_comes_first_and_the_request_resumes(rasa_stack: St
     assert "describe" in first_and_all(rasa_stack, sender, "200 N Spring St")[1].lower()
 
 
+def test_the_same_answer_flagged_twice_moves_the_request_on(rasa_stack: Stack) -> None:
+    """A resident warned once who answers the same question again is not asked it forever."""
+    sender = new_sender()
+    rasa_stack.chat(sender, "there's a pothole on my street")
+    assert "describe" in first_and_all(rasa_stack, sender, "200 N Spring St")[1].lower()
+    answer = "a huge hole, smoke coming out of it"
+    first, everything = first_and_all(rasa_stack, sender, answer)
+    assert "911" in first
+    assert "describe the problem" in everything.lower()  # asked again once
+    first, everything = first_and_all(rasa_stack, sender, answer)
+    assert "911" in first  # warned again, first
+    assert "describe the problem" not in everything.lower()
+    assert "phone number or email" in everything  # the next question
+    assert rasa_stack.tracker(sender)["slots"]["description"] == answer
+
+
 def test_at_the_confirmation_in_spanish(rasa_stack: Stack) -> None:
     sender = new_sender()
     rasa_stack.chat(sender, "hay un bache enorme en 3600 W 6th St")
