@@ -45,6 +45,11 @@ class FormWords:
     cues: dict[str, tuple[re.Pattern[str], ...]]
     endings: tuple[str, ...] = ()
     """Endings a pack's words take without a space (particles: "소파" in "소파를")."""
+    vague_numbers: frozenset[str] = frozenset()
+    """Number words that say "more than one" without saying how many ("several", "여러")."""
+    number_neutral_items: frozenset[str] = frozenset()
+    """Items whose bare word says nothing of how many ("소파": one sofa or several): listed by
+    packs with ``nouns_mark_number: false``, and by no pack whose nouns do mark it."""
 
     def word(self, phrase: str) -> str:
         """A regular expression for ``phrase`` as a whole word, with any ending after it."""
@@ -76,6 +81,9 @@ def _form_words(directory: Path) -> FormWords:
     kinds: set[str] = set()
     cues: dict[str, list[re.Pattern[str]]] = {}
     endings: set[str] = set()
+    vague: set[str] = set()
+    neutral: set[str] = set()
+    marked: set[str] = set()
     for pack in load_packs(directory):
         form = pack.section("form")
         yes |= _folded(form.get("yes") or [])
@@ -88,6 +96,11 @@ def _form_words(directory: Path) -> FormWords:
             for key, words in values.items():
                 choices.setdefault(str(slot), {}).setdefault(str(key), set()).update(_folded(words))
         items |= _folded(form.get("items") or [])
+        vague |= _folded(form.get("vague_numbers") or [])
+        if form.get("nouns_mark_number", True):
+            marked |= _folded(form.get("items") or [])
+        else:
+            neutral |= _folded(form.get("items") or [])
         vehicle = form.get("vehicle") or {}
         colors |= _folded(vehicle.get("colors") or [])
         makes |= _folded(vehicle.get("makes") or [])
@@ -108,6 +121,8 @@ def _form_words(directory: Path) -> FormWords:
         vehicle_kinds=frozenset(kinds),
         cues={name: tuple(patterns) for name, patterns in cues.items()},
         endings=tuple(sorted(endings, key=len, reverse=True)),  # "에서" before "에"
+        vague_numbers=frozenset(vague),
+        number_neutral_items=frozenset(neutral - marked),
     )
 
 
@@ -183,15 +198,33 @@ def is_skip(text: str) -> bool:
 
 
 def parse_count(text: str) -> int | None:
-    """Reads a count from "3", "about 5", "unas cuatro", "two"; ``None`` if there is none."""
+    """Reads a count from "3", "about 5", "unas cuatro", "two"; ``None`` if there is none.
+
+    "several" or "a few" is not a count: the resident is asked for the number.
+    """
     digits = _DIGITS_RE.search(text)
     if digits:
         return int(digits.group())
     for word in matching_form(text).split():
         value = form_words().numbers.get(word)
-        if value:
+        if value and word not in form_words().vague_numbers:
             return value
     return None
+
+
+_VAGUE = -1
+
+
+def _quantity(word: str) -> int | None:
+    """The number ``word`` says ("2", "2개", "two"), ``_VAGUE`` for "several", else ``None``."""
+    digits = _DIGITS_RE.match(word)
+    if digits:
+        return int(digits.group())
+    words = form_words()
+    if word in words.vague_numbers:
+        return _VAGUE
+    value = words.numbers.get(word)
+    return value if value and value > 0 else None
 
 
 def count_change(text: str) -> int | None:
@@ -222,40 +255,51 @@ def match_choice(slot: str, text: str) -> str | None:
     return None
 
 
-def find_items(text: str) -> list[str]:
-    """The items named in ``text``, in the order the resident wrote them."""
-    form = matching_form(text)
-    found: list[tuple[int, str]] = []
-    taken: list[tuple[int, int]] = []
+def _item_spans(form: str) -> list[tuple[int, int, str]]:
+    """Where each item is named in ``form`` (a matching form), in the order written."""
+    found: list[tuple[int, int, str]] = []
     for item in form_words().items:  # longest first: "box spring" before "spring"
         for match in re.finditer(form_words().word(item), form):
             start, end = match.span()
-            if any(s < end and start < e for s, e in taken):
+            if any(s < end and start < e for s, e, _ in found):
                 continue
-            taken.append((start, end))
-            found.append((start, item))
-    return [item for _, item in sorted(found)]
+            found.append((start, end, item))
+    return sorted(found)
+
+
+def find_items(text: str) -> list[str]:
+    """The items named in ``text``, in the order the resident wrote them."""
+    return [item for _, _, item in _item_spans(matching_form(text))]
 
 
 def count_items(text: str) -> int | None:
-    """How many items ``text`` lists: "a couch and two chairs" → 3; ``None`` if it names none."""
+    """How many items ``text`` lists: "a couch and two chairs" → 3.
+
+    ``None`` — the form asks — when it names none, when a number is vague ("several chairs"),
+    or when an item's word says nothing of how many (``nouns_mark_number: false``: "소파") and
+    no number comes right after it ("의자 4개") or before it. Such an item written right before
+    another names what the other is ("식탁 의자", a dining chair) and is not counted apart.
+    """
     form = matching_form(text)
-    items = find_items(text)
-    if not items:
+    spans = _item_spans(form)
+    if not spans:
         return None
-    total = 0
+    neutral = form_words().number_neutral_items
     words = form.split()
-    for item in items:
-        first = item.split()[0]
-        index = next((i for i, w in enumerate(words) if w == first), None)
+    starts = {len(form[:start].split()) for start, _, _ in spans}
+    total = 0
+    for start, end, item in spans:
+        index, after = len(form[:start].split()), len(form[:end].split())
+        if item in neutral and after in starts:
+            continue  # "식탁 의자": the next item is what is counted
         number = None
-        if index is not None:
-            for back in range(max(0, index - 3), index):
-                word = words[back]
-                if word.isdigit():
-                    number = int(word)
-                elif word in form_words().numbers and form_words().numbers[word] > 0:
-                    number = form_words().numbers[word]
+        if item in neutral and after < len(words):
+            number = _quantity(words[after])
+        if number is None:
+            for word in words[max(0, index - 3) : index]:
+                number = _quantity(word) or number
+        if number == _VAGUE or (number is None and item in neutral):
+            return None
         total += number or 1
     return total
 

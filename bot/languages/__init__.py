@@ -62,7 +62,9 @@ ANALYZERS = ("stem", "char_ngrams")
 ENCODERS = ("direct", "gloss")
 KEYWORD_ACTIONS = ("opt_out", "opt_in", "help")
 # YAML reads unquoted yes/no/on/off as booleans; these keys are the only ones meant as such.
-BOOLEAN_KEYS = frozenset({"default", "knowledge.required", "sms.notices"})
+BOOLEAN_KEYS = frozenset(
+    {"default", "knowledge.required", "sms.notices", "form.nouns_mark_number"}
+)
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 

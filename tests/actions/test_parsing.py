@@ -27,6 +27,11 @@ from actions.parsing import (
         ("2 colchones y una secadora", ["colchones", "secadora"], 3),
         ("old box spring", ["box spring"], 1),
         ("the pothole is huge", [], None),
+        ("several chairs and a couch", ["chairs", "couch"], None),  # how many: asked
+        ("varias sillas", ["sillas"], None),
+        ("소파 버리려고요", ["소파"], None),  # one sofa or several: asked
+        ("매트리스 1개랑 침대 프레임 1개", ["매트리스", "침대 프레임"], 2),
+        ("식탁 의자도 4개 있어요", ["식탁", "의자"], 4),  # dining chairs: 4, not 5
     ],
 )
 def test_items_and_their_count(text: str, items: list[str], count: int | None) -> None:
@@ -57,6 +62,7 @@ def test_plain_answers_are_no_cancel(text: str) -> None:
 def test_numbers_yes_no_and_skip() -> None:
     assert parse_count("unas cuatro") == 4 and parse_count("about 5") == 5
     assert parse_count("lots") is None
+    assert parse_count("several streetlights are out") is None
     assert count_change("perdón, son 3 colchones") == 3
     assert count_change("actually it's 3 mattresses not 2") == 3
     yeses = ["yes", "Y", "ya", "sí por favor", "ok dale", "yes please file it"]

@@ -28,6 +28,7 @@ QUESTION = "ᚹᚺᛖᚱᛖ ᛞᛟ ᛁ ᚱᛖᛈᛟᚱᛏ ᚷᚱᚨᚠᚠᛁᛏ�
 BODY = "ᚲᚨᛚᛚ 311 ᛟᚱ ᚢᛋᛖ ᛗᚤᛚᚨ311 ᛏᛟ ᚱᛖᛈᛟᚱᛏ ᚷᚱᚨᚠᚠᛁᛏᛁ. ᚲᚱᛖᚹᛋ ᚲᛟᛗᛖ ᚹᛁᚦᛁᚾ ᛏᚹᛟ ᛞᚨᚤᛋ."
 ITEM = "ᛋᛟᚠᚨ"  # a couch
 ENDING = "ᛖᚾ"  # an ending glued to a word: "ᛋᛟᚠᚨᛖᚾ", the couch
+VAGUE = "ᛗᚨᚾᚤ"  # "several": more than one, but not how many
 KEYWORDS = {"opt_out": ["XSTOPPA"], "opt_in": ["XSTARTA"], "help": ["XHJALPA"]}
 
 
@@ -68,7 +69,8 @@ def pack_data() -> dict[str, Any]:
         "knowledge": {"required": False, "hedges": ["ᛗᚨᚤ ᚺᚨᚢᛖ ᚲᚺᚨᚾᚷᛖᛞ"],
                       "number_words": {"ᛏᚹᛟ": "2"}},
         "eval": {"skip": "ᛋᚲᛁᛈ", "yes": "ᛃᚨ"},
-        "form": {"yes": ["ᛃᚨ"], "skip": ["ᛋᚲᛁᛈ"], "items": [ITEM], "endings": [ENDING]},
+        "form": {"yes": ["ᛃᚨ"], "skip": ["ᛋᚲᛁᛈ"], "items": [ITEM], "endings": [ENDING],
+                 "numbers": {VAGUE: 3}, "vague_numbers": [VAGUE], "nouns_mark_number": False},
     }
 
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from actions.parsing import find_items, parse_count
+from actions.parsing import count_items, find_items, parse_count
 from bot.domain_build import assembled_domain
 from bot.language import choose_language, detect_language, requested_language
 from bot.languages import PACKS_ENV, codes, default_language, get_pack, ui_text
@@ -48,6 +48,7 @@ from tests.languages.fake_pack import (
     NAME,
     QUESTION,
     REPOSITORY_CODES,
+    VAGUE,
 )
 from tests.sms.conftest import AUTH_TOKEN, RESIDENT, FakeBot, signed, twilio_form
 
@@ -125,6 +126,16 @@ def test_form_answers_in_the_language_are_read() -> None:
     assert find_items(f"{ITEM}ᛏᛏ") == []  # not an ending: another word
     assert parse_count(f"{ITEM} 2ᛏ") == 2
     assert parse_count("on 2nd street") is None
+
+
+def test_a_bare_item_in_a_language_without_plurals_leaves_the_count_to_ask() -> None:
+    """Runish nouns do not mark number (``nouns_mark_number: false``, like Korean "소파"): a bare
+    item is one or several, so the form asks; a number after it ("2ᛏ") is its count; a vague
+    number word ("several") is no count in any language."""
+    assert count_items(f"{ITEM}{ENDING} ᚺᛖᚱᛖ") is None
+    assert count_items(f"{ITEM}{ENDING} 2ᛏ ᚺᛖᚱᛖ") == 2
+    assert count_items(f"{VAGUE} {ITEM}") is None and parse_count(VAGUE) is None
+    assert count_items("a couch and two chairs") == 3  # English nouns still say one
 
 
 def test_replies_and_interface_texts_are_looked_up_in_the_pack() -> None:
