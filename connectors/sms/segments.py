@@ -70,15 +70,18 @@ _SMART = str.maketrans(
 def smart_encode(text: str) -> str:
     """Replace typographic quotes, dashes, bullets, ellipses and odd spaces with GSM-7 ones.
 
-    Letters are left alone: "más" stays "más" (and the text UCS-2).
+    Only when that makes the whole reply GSM-7. A reply whose letters need UCS-2 anyway
+    ("월·수·금", "¿Dónde está? — …") is left as written: replacing would save nothing ("…" is
+    one UCS-2 unit, "..." three) and can change the meaning ("월-금" reads Monday to Friday).
 
     Args:
         text: a reply.
 
     Returns:
-        The reply with those characters replaced.
+        The reply with those characters replaced, or as it was.
     """
-    return text.translate(_SMART)
+    replaced = text.translate(_SMART)
+    return replaced if is_gsm7(replaced) else text
 
 
 @dataclass(frozen=True)

@@ -188,6 +188,13 @@ def test_smart_encoding_keeps_english_replies_gsm7() -> None:
     assert smart_encode("¿Dónde está?") == "¿Dónde está?"  # letters are never changed
 
 
+def test_a_reply_that_needs_ucs2_anyway_keeps_its_punctuation() -> None:
+    """"월·수·금" (Mon, Wed, Fri) must not become "월-수-금", which reads as a range."""
+    text = "홀수 주소는 월·수·금에 틀 수 있어요…"
+    assert smart_encode(text) == text
+    assert count_segments(smart_encode(text)) == count_segments(text)
+
+
 def test_split_for_sms_packs_short_messages_in_order() -> None:
     bodies = split_for_sms(["Hi! I'm the LA 311 Assistant.", "", "  ", "What can I help with?"])
     assert bodies == ["Hi! I'm the LA 311 Assistant.\n\nWhat can I help with?"]
