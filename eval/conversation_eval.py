@@ -15,7 +15,7 @@ SEALED (never opened while tuning: only its figures and failure *categories* are
 plus the issue's counters: questions naming a problem that started a form unasked, report
 conversations that filed the wrong number or type of requests, language flips on short replies.
 
-Usage: ``.venv/bin/python -m eval.conversation_eval [--part dev|sealed|all] [--only ID]
+Usage: ``.venv/bin/python -m eval.conversation_eval [--part dev|sealed|all] [--only ID] [--lang L]
 [--url http://127.0.0.1:5005 --token T --sms-token S --rest-token W --open311 URL]
 [--json out.json]`` (W: ``WEBCHAT_REST_TOKEN``, the default)
 """
@@ -340,11 +340,13 @@ class Conversation:
         )
 
 
-def run_part(paths: list[Path], target: Target, only: str | None = None) -> list[Outcome]:
-    """Plays every conversation of one part's files (or just ``only``)."""
+def run_part(
+    paths: list[Path], target: Target, only: str | None = None, lang: str | None = None
+) -> list[Outcome]:
+    """Plays every conversation of one part's files (or just ``only``, or one language's)."""
     specs = [c for path in paths
              for c in yaml.safe_load(path.read_text(encoding="utf-8"))["conversations"]
-             if only is None or c["id"] == only]
+             if (only is None or c["id"] == only) and (lang is None or c["lang"] == lang)]
     return [Conversation(spec, target).play() for spec in specs]
 
 
@@ -382,6 +384,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=["dev", "sealed", "all"], default="all")
     parser.add_argument("--only", default=None, help="one conversation id (dev part only)")
+    parser.add_argument("--lang", default=None, help="one language's conversations")
     parser.add_argument("--url", default=None, help="a running Rasa server (else one is started)")
     parser.add_argument("--token", default="")
     parser.add_argument("--sms-token", default="")
@@ -395,7 +398,7 @@ def main() -> None:
     def run(target: Target) -> None:
         for part in parts:
             only = args.only if part == "dev" else None
-            outcomes = run_part(PARTS[part], target, only)
+            outcomes = run_part(PARTS[part], target, only, args.lang)
             report[part] = summarise(part, outcomes, show=part == "dev")
 
     if args.url:
