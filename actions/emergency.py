@@ -9,6 +9,9 @@ call 911 now (with one line of advice for the kind of danger). Then:
   A resident who answers that same question again and is flagged again has been warned
   twice: the answer is kept and the request moves on (with the 911 line first again), so a
   description that only sounds dangerous ("a deep hole, 60 cm across") cannot loop forever;
+* a question asked in a message the detector was not sure about (no strong pattern: "he looks
+  really sick, who can I contact to get him help?") is still answered from the knowledge base
+  after the 911 line, when the answer is confident; a clear emergency gets no answer after it;
 * a City follow-up that makes sense after the emergency (a tree on a power line → a fallen
   tree request) is offered, never started unasked;
 * a downed power line also gets LADWP's outage line.
@@ -24,7 +27,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import latest_entity, latest_intent
+from actions.deps import get_retriever
+from actions.knowledge import TOPIC_SLOT, find_answer, resident_question, say_answer
 from actions.offers import offer_service, service_for_intent
+from bot.language import is_question
 
 KINDS = frozenset(
     "fire gas power_line crime medical water crash trapped collapse".split()
@@ -80,6 +86,18 @@ def warned_at_this_step(tracker: Tracker) -> bool:
     return False
 
 
+def detector_was_sure(tracker: Tracker) -> bool:
+    """Whether a strong danger pattern flagged the latest message.
+
+    Such a match gives the ``danger`` entity confidence 1.0; the classifier alone, its
+    probability.
+    """
+    for entity in tracker.latest_message.get("entities", []) or []:
+        if entity.get("entity") == "danger":
+            return float(entity.get("confidence") or 0.0) >= 1.0
+    return True
+
+
 class ActionEmergency(Action):
     """Says to call 911 now, then resumes the request or offers a fitting follow-up."""
 
@@ -101,7 +119,15 @@ class ActionEmergency(Action):
             return events
         if kind == "power_line":
             dispatcher.utter_message(response="utter_emergency_power_outage")
-        service = service_for_intent(latest_intent(tracker), domain)
+        question = resident_question(tracker)
+        answer = None
+        if not detector_was_sure(tracker) and is_question(question):
+            answer = await find_answer(get_retriever(), question, tracker, domain)
+        if answer is not None:
+            say_answer(dispatcher, tracker, domain, answer)
+            events.append(SlotSet(TOPIC_SLOT, answer.title))
+        service = service_for_intent(latest_intent(tracker), domain) or getattr(
+            answer, "offers", None)
         if service is not None:
             events += offer_service(dispatcher, tracker, service, "utter_emergency_offer")
         return events

@@ -63,6 +63,27 @@ def test_mid_form_the_warning_comes_first_and_the_request_resumes(rasa_stack: St
     assert "describe" in first_and_all(rasa_stack, sender, "200 N Spring St")[1].lower()
 
 
+@pytest.mark.parametrize(("text", "source"), [
+    ("an old man has been sleeping at the bus stop on my street and he looks really sick, "
+     "who can i call to get him some help?", "Source:"),
+    ("hay un señor durmiendo en la parada del camión y se ve muy enfermo, ¿a quién llamo "
+     "para que lo ayuden?", "Fuente:"),
+])
+def test_a_question_the_detector_was_not_sure_about_is_answered_after_911(
+    rasa_stack: Stack, text: str, source: str
+) -> None:
+    """Only the classifier (no strong pattern) flagged it: 911 first, then the answer asked for."""
+    first, everything = first_and_all(rasa_stack, new_sender(), text)
+    assert "911" in first
+    assert "LA-HOP" in everything and source in everything
+
+
+def test_a_clear_emergency_gets_911_and_no_knowledge_answer(rasa_stack: Stack) -> None:
+    first, everything = first_and_all(rasa_stack, new_sender(), "my house is on fire what do i do?")
+    assert "911" in first
+    assert "Source:" not in everything
+
+
 def test_the_same_answer_flagged_twice_moves_the_request_on(rasa_stack: Stack) -> None:
     """A resident warned once who answers the same question again is not asked it forever."""
     sender = new_sender()
