@@ -195,6 +195,22 @@ def test_a_follow_up_question_is_not_answered_with_the_answer_just_given(
     assert "free" in second.lower()
 
 
+@pytest.mark.parametrize(("question", "follow_up", "expected"), [
+    ("my address is an odd number, which days can I run my sprinklers?",
+     "and what hours am I not allowed to?", "4"),
+    ("mi número de casa es par, ¿qué días me toca regar el pasto?",
+     "¿y a qué hora no puedo regar?", "4"),
+])
+def test_a_follow_up_after_an_answer_and_an_offer_is_about_the_answer(
+    rasa_stack: Stack, question: str, follow_up: str, expected: str
+) -> None:
+    """The answer offered a water-waste request; the follow-up asks about the watering rules."""
+    sender = new_sender()
+    say(rasa_stack, sender, question)
+    assert rasa_stack.tracker(sender)["slots"].get("offered_service")
+    assert expected in say(rasa_stack, sender, follow_up)
+
+
 def test_a_cost_question_gets_the_passage_that_gives_the_cost(rasa_stack: Stack) -> None:
     sender = new_sender()
     say(rasa_stack, sender, "¿también recogen muebles grandes en edificios de apartamentos?")
