@@ -36,12 +36,18 @@ def plain_text(value: Any, max_chars: int | None = None) -> str:
     return text[:max_chars] if max_chars else text
 
 
-def latest_entity(tracker: Tracker, name: str) -> str | None:
-    """The value of entity ``name`` in the resident's latest message, if any."""
+def latest_entity_record(tracker: Tracker, name: str) -> dict[str, Any] | None:
+    """The first entity ``name`` (with a value) in the resident's latest message, whole."""
     for entity in tracker.latest_message.get("entities", []) or []:
         if entity.get("entity") == name and entity.get("value"):
-            return str(entity["value"])
+            return dict(entity)
     return None
+
+
+def latest_entity(tracker: Tracker, name: str) -> str | None:
+    """The value of entity ``name`` in the resident's latest message, if any."""
+    entity = latest_entity_record(tracker, name)
+    return str(entity["value"]) if entity else None
 
 
 def latest_intent(tracker: Tracker) -> str | None:

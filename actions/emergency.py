@@ -26,7 +26,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import latest_entity, latest_intent
+from actions.common import latest_entity, latest_entity_record, latest_intent
 from actions.deps import get_retriever
 from actions.knowledge import TOPIC_SLOT, find_answer, resident_question, say_answer
 from actions.offers import offer_service, service_for_intent
@@ -92,10 +92,8 @@ def detector_was_sure(tracker: Tracker) -> bool:
     Such a match gives the ``danger`` entity confidence 1.0; the classifier alone, its
     probability.
     """
-    for entity in tracker.latest_message.get("entities", []) or []:
-        if entity.get("entity") == "danger":
-            return float(entity.get("confidence") or 0.0) >= 1.0
-    return True
+    entity = latest_entity_record(tracker, "danger")
+    return entity is None or float(entity.get("confidence") or 0.0) >= 1.0
 
 
 class ActionEmergency(Action):
