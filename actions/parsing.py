@@ -197,21 +197,6 @@ def is_skip(text: str) -> bool:
     )
 
 
-def parse_count(text: str) -> int | None:
-    """Reads a count from "3", "about 5", "unas cuatro", "two"; ``None`` if there is none.
-
-    "several" or "a few" is not a count: the resident is asked for the number.
-    """
-    digits = _DIGITS_RE.search(text)
-    if digits:
-        return int(digits.group())
-    for word in matching_form(text).split():
-        value = form_words().numbers.get(word)
-        if value and word not in form_words().vague_numbers:
-            return value
-    return None
-
-
 _VAGUE = -1
 
 
@@ -225,6 +210,21 @@ def _quantity(word: str) -> int | None:
         return _VAGUE
     value = words.numbers.get(word)
     return value if value and value > 0 else None
+
+
+def parse_count(text: str) -> int | None:
+    """Reads a count from "3", "about 5", "unas cuatro", "two"; ``None`` if there is none.
+
+    "several" or "a few" is not a count: the resident is asked for the number.
+    """
+    digits = _DIGITS_RE.search(text)
+    if digits:
+        return int(digits.group())
+    for word in matching_form(text).split():
+        value = _quantity(word)
+        if value and value != _VAGUE:
+            return value
+    return None
 
 
 def count_change(text: str) -> int | None:
@@ -286,10 +286,12 @@ def count_items(text: str) -> int | None:
         return None
     neutral = form_words().number_neutral_items
     words = form.split()
-    starts = {len(form[:start].split()) for start, _, _ in spans}
+    # each item's first word and the word after it, as word positions
+    places = [(len(form[:start].split()), len(form[:end].split()), item)
+              for start, end, item in spans]
+    starts = {index for index, _, _ in places}
     total = 0
-    for start, end, item in spans:
-        index, after = len(form[:start].split()), len(form[:end].split())
+    for index, after, item in places:
         if item in neutral and after in starts:
             continue  # "식탁 의자": the next item is what is counted
         number = None
