@@ -22,6 +22,8 @@ EMERGENCIES = [
     "hay un incendio en el edificio de al lado",
     "theres a tree on the power line and its sparking",
     "the wires are sparking on the sidewalk",
+    "power line down on my street no sparks",  # a downed line is live whatever it shows
+    "cable caido en la banqueta sin chispas",
     "HUELE A GAS EN TODA LA CASA",
     "grandpas face is drooping and hes slurring his words",
     "someone is breaking into my car right now",
@@ -40,6 +42,9 @@ ORDINARY = [
     "311 is not responding to my request",
     "la boca de incendio de la esquina esta tirando agua",
     "la alarma de incendio del edificio suena cada rato",
+    # the sparks are denied, not reported
+    "palm fronds hanging on the lines on Colorado Blvd, nothing sparking, just wanted to report",
+    "los cables de la luz estan bien bajitos, no hay chispas ni nada, solo estan colgando",
 ]
 
 
@@ -51,6 +56,16 @@ def test_emergencies_match_a_strong_pattern(text: str) -> None:
 @pytest.mark.parametrize("text", ORDINARY)
 def test_ordinary_messages_are_not_strong_matches(text: str) -> None:
     assert default_patterns().match(text).strength != STRONG, text
+
+
+@pytest.mark.parametrize("text", [
+    "a branch is resting on the wires, nothing sparking, just wanted to report it",
+    "si veo un cable caido a quien llamo? nomas pregunto para saber",
+    "나뭇가지가 전선에 닿아 있어요 지금 아무 일도 없는데 미리 잘라 주셨으면 해요",
+])
+def test_said_outright_that_nothing_is_happening_reads_as_ordinary(text: str) -> None:
+    """The classifier then needs its ordinary-context certainty to call it danger."""
+    assert default_patterns().match(text).ordinary, text
 
 
 def test_an_event_in_the_past_is_only_a_weak_match() -> None:
