@@ -44,8 +44,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
 SCREENSHOTS = ROOT / "eval" / "screenshots"
 MODEL_TOKEN = "model-server-token-for-the-test"
 # A candidate is trained and evaluated with the full pipeline: three languages since Korean,
-# 7–8 min with other jobs on both cores (it was 3 min for two).
-JOB_TIMEOUT_MS = 900_000
+# 7–8 min with other jobs on both cores (it was 3 min for two); on the 2026-12-08 machine a full
+# training alone took 929 s and the job outlasted a 15-min wait, so the wait is 25 min.
+JOB_TIMEOUT_MS = 1_500_000
 
 # Three failures of the current model, as residents typed them.
 CRATER = "a huge crater on olympic blvd ate my tire"  # understood as a fallen tree
